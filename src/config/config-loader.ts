@@ -1,0 +1,137 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { totalmem } from 'node:os';
+import { join, relative, resolve } from 'node:path';
+import { parse as parseEnvFile } from 'dotenv';
+import { parse as parseYaml } from 'yaml';
+import { Mixtral8x7BConfig } from '../services/ai-models/mixtral-8x7b/mixtral-8x7b.config';
+import { OpenChat35Config } from '../services/ai-models/openchat-3.5/openchat-3.5.config';
+import { Phi3MiniConfig } from '../services/ai-models/phi-3-mini/phi-3-mini.config';
+import { Yi34BConfig } from '../services/ai-models/yi-34b/yi-34b.config';
+import { SERVICE_MANAGER_NUMERIC_KEYS, ServiceManagerConfig } from '../services/core/service-manager/service-manager.config';
+import { CitadelConfig } from './citadel-config';
+import { ConfigProblem, ConfigValidationError } from './config-problem';
+import { applyEnvList, applyModelEnv, coerceEnvValue, GATEWAY_ENV_KEYS } from './env-overrides';
+import { GatewayConfig } from './gateway-config';
+import { MODEL_IDS, ModelId } from './model-ids';
+import { ModelServiceConfig } from './model-config';
+import { findPortClashes } from './port-clashes';
+import { validateInto } from './validate-class';
+
+/** The typed class of each model (names from the seeds). */
+export const MODEL_CONFIG_CLASSES: Record<ModelId, new () => ModelServiceConfig> = {
+  'mixtral-8x7b': Mixtral8x7BConfig,
+  'openchat-3.5': OpenChat35Config,
+  'phi-3-mini': Phi3MiniConfig,
+  'yi-34b': Yi34BConfig,
+};
+
+export interface LoadOptions {
+  /** Folder holding `services/<model>.yaml` and `gateway.yaml`; default `$CITADEL_CONFIG_DIR` or `./config`. */
+  configDir?: string;
+  /** The environment; default `process.env`. A `.env` file in `cwd` fills in what it does not set. */
+  env?: NodeJS.ProcessEnv;
+  cwd?: string;
+  /** Models to load (default: every enabled one). */
+  only?: string[];
+  /** Host memory in bytes for the allocation warning (default: this machine's). */
+  hostMemoryBytes?: number;
+}
+
+/** The package's own config folder, used when nothing else is named. */
+export const DEFAULT_CONFIG_DIR = resolve(__dirname, '..', '..', 'config');
+
+/**
+ * Reads and validates everything once, at boot. Throws ConfigValidationError listing every
+ * problem (file or variable, key, value, rule); returns warnings that do not stop the boot.
+ */
+export function loadCitadelConfig(options: LoadOptions = {}): CitadelConfig {
+  const cwd = options.cwd ?? process.cwd();
+  const env = withEnvFile(options.env ?? process.env, cwd);
+  const configDir = resolve(cwd, options.configDir ?? env.CITADEL_CONFIG_DIR ?? DEFAULT_CONFIG_DIR);
+  const problems: ConfigProblem[] = [];
+  const display = (file: string) => relative(cwd, file) || file;
+
+  for (const id of options.only ?? []) {
+    if (!(MODEL_IDS as readonly string[]).includes(id)) {
+      problems.push({ source: 'command line', key: 'model', value: id, rule: `must be one of ${MODEL_IDS.join(', ')}` });
+    }
+  }
+
+  const models: ModelServiceConfig[] = [];
+  for (const id of MODEL_IDS) {
+    const file = join(configDir, 'services', `${id}.yaml`);
+    if (!existsSync(file)) {
+      problems.push({ source: display(file), key: '(file)', value: undefined, rule: 'the model config file is missing' });
+      continue;
+    }
+    const raw = readYaml(file, problems, display(file));
+    if (!raw) continue;
+    const overrides = applyModelEnv(id, raw, env);
+    const { value, problems: found } = validateInto(MODEL_CONFIG_CLASSES[id], raw, sourceFor(display(file), overrides));
+    problems.push(...found);
+    if (found.length === 0 && value.service.name !== id) {
+      problems.push({ source: display(file), key: 'service.name', value: value.service.name, rule: `must be "${id}", the file's model id` });
+    }
+    const wanted = options.only?.length ? options.only.includes(id) : value.service?.enabled !== false;
+    if (wanted) models.push(value);
+  }
+
+  const gatewayFile = join(configDir, 'gateway.yaml');
+  const gatewayRaw = (existsSync(gatewayFile) ? readYaml(gatewayFile, problems, display(gatewayFile))?.gateway : undefined) ?? {};
+  const gatewayOverrides = applyEnvList(GATEWAY_ENV_KEYS, gatewayRaw, env);
+  const gateway = validateInto(GatewayConfig, gatewayRaw, sourceFor(display(gatewayFile), gatewayOverrides));
+  problems.push(...gateway.problems.map((p) => ({ ...p, key: `gateway.${p.key}` })));
+  // `serve <model>` runs one model without the gateway (the systemd unit's shape).
+  if (options.only?.length) gateway.value.enabled = false;
+
+  const manager = validateInto(ServiceManagerConfig, serviceManagerPlain(env), (key) => `${key} (environment)`);
+  problems.push(...manager.problems);
+
+  problems.push(...findPortClashes(models, gateway.value, display(gatewayFile), (id) => display(join(configDir, 'services', `${id}.yaml`))));
+  if (problems.length) throw new ConfigValidationError(problems);
+
+  const warnings: string[] = [];
+  const totalGb = models.reduce((sum, m) => sum + m.performance.memory_limit_gb, 0);
+  const hostGb = (options.hostMemoryBytes ?? totalmem()) / 1024 ** 3;
+  if (totalGb > hostGb) {
+    warnings.push(
+      `the enabled models are allocated ${totalGb} GB of memory (${models.map((m) => `${m.id} ${m.performance.memory_limit_gb}`).join(', ')}) but this host has ${hostGb.toFixed(1)} GB`,
+    );
+  }
+  return new CitadelConfig(configDir, models, gateway.value, manager.value, warnings);
+}
+
+function readYaml(file: string, problems: ConfigProblem[], source: string): Record<string, any> | undefined {
+  try {
+    const parsed = parseYaml(readFileSync(file, 'utf8'));
+    if (parsed && typeof parsed === 'object' && !Array.isArray(parsed)) return parsed as Record<string, any>;
+    problems.push({ source, key: '(file)', value: parsed, rule: 'must be a YAML mapping' });
+  } catch (error) {
+    problems.push({ source, key: '(file)', value: undefined, rule: `is not valid YAML: ${(error as Error).message.split('\n')[0]}` });
+  }
+  return undefined;
+}
+
+function sourceFor(file: string, overrides: { variable: string; path: string }[]): (key: string) => string {
+  return (key) => {
+    const hit = overrides.find((o) => o.path === key || key.startsWith(o.path + '.'));
+    return hit ? `${hit.variable} (environment)` : file;
+  };
+}
+
+/** process.env wins over `.env`, as with dotenv. */
+function withEnvFile(env: NodeJS.ProcessEnv, cwd: string): NodeJS.ProcessEnv {
+  const file = join(cwd, '.env');
+  if (!existsSync(file)) return env;
+  return { ...parseEnvFile(readFileSync(file)), ...env };
+}
+
+function serviceManagerPlain(env: NodeJS.ProcessEnv): Record<string, unknown> {
+  const plain: Record<string, unknown> = {};
+  for (const key of Object.keys(new ServiceManagerConfig())) {
+    const value = env[key];
+    if (value === undefined) continue;
+    plain[key] = (SERVICE_MANAGER_NUMERIC_KEYS as readonly string[]).includes(key) ? coerceEnvValue(value, 'number') : value;
+  }
+  return plain;
+}

@@ -1,0 +1,281 @@
+import { Type } from 'class-transformer';
+import {
+  ArrayUnique,
+  IsArray,
+  IsBoolean,
+  IsIn,
+  IsInt,
+  IsNumber,
+  IsOptional,
+  IsString,
+  IsUrl,
+  Matches,
+  Max,
+  Min,
+  MinLength,
+  Validate,
+  ValidateNested,
+  ValidatorConstraint,
+  ValidatorConstraintInterface,
+  ValidationArguments,
+} from 'class-validator';
+
+/**
+ * The shape of `config/services/<model>.yaml`: the seeds' sections (service, model, performance,
+ * monitoring, realtime, efficiency) plus `engine`. Keys keep the YAML's snake_case so that a
+ * validation message names the key exactly as the operator wrote it.
+ */
+
+const PORT_RULE = { message: 'must be an integer port from 1 to 65535 (0 only in tests: any free port)' };
+
+export class ServiceSection {
+  @IsString() @Matches(/^[a-z0-9][a-z0-9.-]*$/, { message: 'must be a lower-case id (letters, digits, "." and "-")' })
+  name!: string;
+
+  @IsInt(PORT_RULE) @Min(0, PORT_RULE) @Max(65535, PORT_RULE)
+  port!: number;
+
+  @IsString() @MinLength(1)
+  host: string = '0.0.0.0';
+
+  @IsInt({ message: 'must be a positive integer' }) @Min(1, { message: 'must be a positive integer' })
+  workers: number = 1;
+
+  @IsBoolean({ message: 'must be true or false' })
+  enabled: boolean = true;
+
+  /** Largest request body accepted; bigger ones get 413 before anything is parsed. */
+  @IsInt({ message: 'must be a positive integer (bytes)' }) @Min(1024, { message: 'must be at least 1024 bytes' })
+  max_body_bytes: number = 4 * 1024 * 1024;
+}
+
+@ValidatorConstraint({ name: 'batchedTokensCoverSeqs' })
+class BatchedTokensCoverSeqs implements ValidatorConstraintInterface {
+  validate(value: unknown, args: ValidationArguments): boolean {
+    const seqs = (args.object as ModelSection).max_num_seqs;
+    return typeof value !== 'number' || typeof seqs !== 'number' || value >= seqs;
+  }
+  defaultMessage(args: ValidationArguments): string {
+    return `must be >= model.max_num_seqs (${(args.object as ModelSection).max_num_seqs}): vLLM schedules at least one token per sequence`;
+  }
+}
+
+export class ModelSection {
+  @IsString() @MinLength(1, { message: 'must be a non-empty path' })
+  path!: string;
+
+  /** The served model name: what vLLM is started with and what clients may put in `model`. */
+  @IsString() @MinLength(1, { message: 'must be a non-empty name' })
+  name!: string;
+
+  @IsInt({ message: 'must be a positive integer (tokens)' }) @Min(16, { message: 'must be at least 16 tokens' })
+  max_model_len!: number;
+
+  @IsInt({ message: 'must be a positive integer' }) @Min(1, { message: 'must be a positive integer' }) @Max(64, { message: 'must be at most 64' })
+  tensor_parallel_size!: number;
+
+  @IsNumber({}, { message: 'must be a number in (0, 1]' })
+  @Min(Number.MIN_VALUE, { message: 'must be a number in (0, 1]' })
+  @Max(1, { message: 'must be a number in (0, 1]' })
+  gpu_memory_utilization!: number;
+
+  @IsInt({ message: 'must be a positive integer' }) @Min(1, { message: 'must be a positive integer' })
+  @Validate(BatchedTokensCoverSeqs)
+  max_num_batched_tokens!: number;
+
+  @IsInt({ message: 'must be a positive integer' }) @Min(1, { message: 'must be a positive integer' })
+  max_num_seqs!: number;
+
+  /** Other names a client may use for this model (the gateway routes them here). */
+  @IsArray({ message: 'must be a list of names' }) @IsString({ each: true, message: 'must be a list of names' }) @ArrayUnique()
+  aliases: string[] = [];
+}
+
+export class PerformanceSection {
+  @IsInt({ message: 'must be a positive integer (ms)' }) @Min(1, { message: 'must be a positive integer (ms)' })
+  target_latency_ms!: number;
+
+  @IsNumber({}, { message: 'must be a positive number' }) @Min(Number.MIN_VALUE, { message: 'must be a positive number' })
+  target_throughput_rps!: number;
+
+  @IsNumber({}, { message: 'must be a positive number (GB)' }) @Min(Number.MIN_VALUE, { message: 'must be a positive number (GB)' })
+  memory_limit_gb!: number;
+
+  @IsNumber({}, { message: 'must be a positive number of cores' }) @Min(Number.MIN_VALUE, { message: 'must be a positive number of cores' })
+  cpu_cores!: number;
+
+  /** vLLM's CPU swap space in GB (0 = none). Only passed to vLLM versions that still have it. */
+  @IsNumber({}, { message: 'must be a number >= 0 (GB)' }) @Min(0, { message: 'must be a number >= 0 (GB)' })
+  swap_space: number = 0;
+
+  @IsIn([0, 1], { message: 'must be 0 or 1' })
+  enforce_eager: 0 | 1 = 0;
+}
+
+export class MonitoringSection {
+  @IsInt({ message: 'must be a positive integer (seconds)' }) @Min(1, { message: 'must be a positive integer (seconds)' })
+  health_check_interval!: number;
+
+  @IsInt({ message: 'must be a positive integer (seconds)' }) @Min(1, { message: 'must be a positive integer (seconds)' })
+  metrics_collection_interval: number = 15;
+
+  /** The model's own metrics listener (DESIGN.md port map). */
+  @IsInt(PORT_RULE) @Min(0, PORT_RULE) @Max(65535, PORT_RULE)
+  prometheus_port!: number;
+
+  @IsIn(['DEBUG', 'INFO', 'WARNING', 'ERROR'], { message: 'must be one of DEBUG, INFO, WARNING, ERROR' })
+  log_level: 'DEBUG' | 'INFO' | 'WARNING' | 'ERROR' = 'INFO';
+
+  /** Requests in flight with no byte from the engine for this long make the engine unhealthy. */
+  @IsInt({ message: 'must be a positive integer (seconds)' }) @Min(1, { message: 'must be a positive integer (seconds)' })
+  stall_timeout_seconds: number = 120;
+}
+
+/** OpenChat's real-time settings (seed 1.4). */
+export class RealtimeSection {
+  @IsBoolean({ message: 'must be true or false' })
+  streaming_enabled: boolean = true;
+
+  @IsInt({ message: 'must be a positive integer' }) @Min(1, { message: 'must be a positive integer' })
+  concurrent_users!: number;
+
+  @IsInt({ message: 'must be a positive integer' }) @Min(1, { message: 'must be a positive integer' })
+  response_chunk_size: number = 1;
+
+  @IsBoolean({ message: 'must be true or false' })
+  low_latency_mode: boolean = true;
+
+  @IsInt({ message: 'must be a positive integer (seconds)' }) @Min(1, { message: 'must be a positive integer (seconds)' })
+  connection_timeout_seconds: number = 30;
+}
+
+/** Phi-3's efficiency settings (seed 1.5) plus the throttle's burst and queue. */
+export class EfficiencySection {
+  @IsBoolean({ message: 'must be true or false' })
+  efficiency_mode: boolean = false;
+
+  @IsNumber({}, { message: 'must be a positive number' }) @Min(Number.MIN_VALUE, { message: 'must be a positive number' })
+  max_throughput_rps!: number;
+
+  @IsBoolean({ message: 'must be true or false' })
+  memory_optimization: boolean = false;
+
+  @IsBoolean({ message: 'must be true or false' })
+  cpu_optimization: boolean = false;
+
+  @IsBoolean({ message: 'must be true or false' })
+  resource_monitoring: boolean = false;
+
+  @IsInt({ message: 'must be a positive integer' }) @Min(1, { message: 'must be a positive integer' })
+  burst: number = 20;
+
+  @IsInt({ message: 'must be an integer >= 0' }) @Min(0, { message: 'must be an integer >= 0' })
+  queue_size: number = 64;
+
+  @IsInt({ message: 'must be a positive integer (ms)' }) @Min(1, { message: 'must be a positive integer (ms)' })
+  queue_timeout_ms: number = 2000;
+}
+
+/** The simulator's latency model for this model (engine mode `simulated`). */
+export class SimulatorSection {
+  @IsNumber({}, { message: 'must be a number >= 0 (ms)' }) @Min(0, { message: 'must be a number >= 0 (ms)' })
+  ttft_base_ms: number = 50;
+
+  @IsNumber({}, { message: 'must be a number >= 0 (ms)' }) @Min(0, { message: 'must be a number >= 0 (ms)' })
+  prefill_ms_per_token: number = 0.05;
+
+  @IsNumber({}, { message: 'must be a number >= 0 (ms)' }) @Min(0, { message: 'must be a number >= 0 (ms)' })
+  itl_base_ms: number = 30;
+
+  @IsNumber({}, { message: 'must be a number >= 0 (ms)' }) @Min(0, { message: 'must be a number >= 0 (ms)' })
+  itl_ms_per_running_seq: number = 0.1;
+
+  @IsInt({ message: 'must be an integer >= 0' }) @Min(0, { message: 'must be an integer >= 0' })
+  max_waiting: number = 1024;
+
+  /** Divides every delay (2 = twice as fast); `instant` profile: 0 delays. */
+  @IsNumber({}, { message: 'must be a positive number' }) @Min(Number.MIN_VALUE, { message: 'must be a positive number' })
+  speed: number = 1;
+
+  @IsIn(['config', 'instant'], { message: 'must be config or instant' })
+  profile: 'config' | 'instant' = 'config';
+}
+
+export class EngineTimeoutsSection {
+  @IsInt({ message: 'must be a positive integer (ms)' }) @Min(1, { message: 'must be a positive integer (ms)' })
+  connect_ms: number = 5000;
+
+  /** Until the response headers arrive. Non-streaming answers send headers only when generation ends. */
+  @IsInt({ message: 'must be a positive integer (ms)' }) @Min(1, { message: 'must be a positive integer (ms)' })
+  first_byte_ms: number = 600_000;
+
+  /** Longest silence allowed between two chunks of a streaming answer. */
+  @IsInt({ message: 'must be a positive integer (ms)' }) @Min(1, { message: 'must be a positive integer (ms)' })
+  idle_ms: number = 60_000;
+}
+
+export class VllmSection {
+  /** The executable `managed` mode launches (`vllm serve ...`). */
+  @IsString() @MinLength(1)
+  executable: string = 'vllm';
+
+  /** Decides version-dependent flags (e.g. --swap-space, removed in 0.18). */
+  @Matches(/^\d+\.\d+(\.\d+)?/, { message: 'must be a version like 0.11.0' })
+  version: string = '0.11.0';
+
+  @IsOptional() @IsString()
+  api_key_file?: string;
+
+  @IsInt({ message: 'must be a positive integer (seconds)' }) @Min(1, { message: 'must be a positive integer (seconds)' })
+  startup_timeout_seconds: number = 300;
+}
+
+export type EngineMode = 'simulated' | 'managed' | 'external';
+
+export class EngineSection {
+  @IsIn(['simulated', 'managed', 'external'], { message: 'must be one of simulated, managed, external' })
+  mode: EngineMode = 'simulated';
+
+  /** vLLM servers (replicas) for `external` mode. */
+  @IsArray({ message: 'must be a list of http(s) URLs' })
+  @IsUrl({ require_tld: false, protocols: ['http', 'https'], require_protocol: true }, { each: true, message: 'must be a list of http(s) URLs' })
+  urls: string[] = [];
+
+  @ValidateNested() @Type(() => SimulatorSection)
+  simulator: SimulatorSection = new SimulatorSection();
+
+  @ValidateNested() @Type(() => EngineTimeoutsSection)
+  timeouts: EngineTimeoutsSection = new EngineTimeoutsSection();
+
+  @ValidateNested() @Type(() => VllmSection)
+  vllm: VllmSection = new VllmSection();
+}
+
+/** One model service, as validated from its YAML and environment. */
+export class ModelServiceConfig {
+  @ValidateNested() @Type(() => ServiceSection)
+  service!: ServiceSection;
+
+  @ValidateNested() @Type(() => ModelSection)
+  model!: ModelSection;
+
+  @ValidateNested() @Type(() => PerformanceSection)
+  performance!: PerformanceSection;
+
+  @ValidateNested() @Type(() => MonitoringSection)
+  monitoring!: MonitoringSection;
+
+  @IsOptional() @ValidateNested() @Type(() => RealtimeSection)
+  realtime?: RealtimeSection;
+
+  @IsOptional() @ValidateNested() @Type(() => EfficiencySection)
+  efficiency?: EfficiencySection;
+
+  @ValidateNested() @Type(() => EngineSection)
+  engine: EngineSection = new EngineSection();
+
+  /** The model id (`mixtral-8x7b`): the name of its file, its unit and its metric label. */
+  get id(): string {
+    return this.service.name;
+  }
+}
