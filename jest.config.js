@@ -1,4 +1,4 @@
-/** Unit specs sit beside the code (src/**/*.spec.ts); e2e and integration tests live in test/. */
+// Unit specs sit beside the code (src, *.spec.ts); e2e and integration tests live in test/.
 module.exports = {
   testEnvironment: 'node',
   roots: ['<rootDir>/src', '<rootDir>/test'],
