@@ -1,0 +1,23 @@
+import { DynamicModule, Module } from '@nestjs/common';
+import { CompletionForwarder } from '../orchestration/completion-forwarder';
+import { ModelRouter } from '../orchestration/model-router';
+import { ModelService } from '../services/ai-models/model-service';
+import { ResponseStreamer } from '../services/streaming/response-streamer';
+import { HealthController } from './health.controller';
+import { MetricsController } from './metrics.controller';
+import { OpenAIController } from './openai.controller';
+
+/**
+ * The unified gateway: the same REST surface over every model, routed by `model`. It holds the
+ * model services the model apps built, so both listeners share engines, caps and metrics.
+ */
+@Module({})
+export class GatewayAppModule {
+  static forRoot(models: ModelService[]): DynamicModule {
+    return {
+      module: GatewayAppModule,
+      controllers: [OpenAIController, HealthController, MetricsController],
+      providers: [CompletionForwarder, ResponseStreamer, { provide: ModelRouter, useValue: new ModelRouter(models) }],
+    };
+  }
+}

@@ -1,0 +1,45 @@
+import { Logger } from '@nestjs/common';
+import { ServiceOrchestrator } from '../orchestration/service-orchestrator';
+import { loadConfigForCommand } from './load-config';
+import { parseFlags } from './parse-flags';
+
+export const SERVE_USAGE = `Usage: citadel-llm serve [model...] [options]
+
+Serves the named models (default: every enabled one) on their ports, each with its engine,
+and the gateway on :8000 when serving all of them. Stops cleanly on SIGINT or SIGTERM.
+
+Models: mixtral-8x7b, openchat-3.5, phi-3-mini, yi-34b
+
+Options:
+  --config-dir DIR   configuration folder (default: $CITADEL_CONFIG_DIR or the package's config/)
+  --host HOST        bind every listener to HOST instead of the configured hosts
+  -h, --help         this help`;
+
+export async function runServeCommand(argv: string[]): Promise<number> {
+  const { values, positionals } = parseFlags(argv, { 'config-dir': { type: 'string' }, host: { type: 'string' } }, SERVE_USAGE);
+  if (values.help) {
+    process.stdout.write(SERVE_USAGE + '\n');
+    return 0;
+  }
+  const config = loadConfigForCommand({ configDir: values['config-dir'] as string | undefined, only: positionals.length ? positionals : undefined });
+  const orchestrator = new ServiceOrchestrator(config, { host: values.host as string | undefined });
+  const logger = new Logger('Serve');
+
+  const stopped = new Promise<string>((resolve) => {
+    const onSignal = (signal: NodeJS.Signals) => resolve(signal);
+    process.once('SIGINT', onSignal);
+    process.once('SIGTERM', onSignal);
+  });
+  await orchestrator.start();
+  const signal = await stopped;
+  logger.log(`${signal}: stopping`);
+  // A second signal while stopping means "now".
+  const force = () => process.exit(1);
+  process.once('SIGINT', force);
+  process.once('SIGTERM', force);
+  await orchestrator.stop();
+  process.off('SIGINT', force);
+  process.off('SIGTERM', force);
+  logger.log('stopped');
+  return 0;
+}

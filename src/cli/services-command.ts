@@ -1,0 +1,38 @@
+import { loadConfigForCommand } from './load-config';
+import { parseFlags } from './parse-flags';
+import { formatServiceTable, listServices } from './services-list';
+import { UsageError } from './usage-error';
+
+export const SERVICES_USAGE = `Usage: citadel-llm services <command> [options]
+
+Manage the model services.
+
+Commands:
+  list [--json]          the configured services: port, metrics port, memory, cores, context, engine
+
+Options:
+  --config-dir DIR       configuration folder (default: $CITADEL_CONFIG_DIR or the package's config/)
+  -h, --help             this help`;
+
+export async function runServicesCommand(argv: string[]): Promise<number> {
+  const [sub, ...rest] = argv;
+  if (!sub || sub === '--help' || sub === '-h') {
+    process.stdout.write(SERVICES_USAGE + '\n');
+    return sub ? 0 : 2;
+  }
+  if (sub === 'list') {
+    const { values, positionals } = parseFlags(rest, { json: { type: 'boolean' }, 'config-dir': { type: 'string' } }, SERVICES_USAGE);
+    if (values.help) return help();
+    if (positionals.length) throw new UsageError(`services list takes no arguments (got ${positionals.join(' ')})`, SERVICES_USAGE);
+    const config = loadConfigForCommand({ configDir: values['config-dir'] as string | undefined });
+    const rows = listServices(config);
+    process.stdout.write((values.json ? JSON.stringify(rows, null, 2) : formatServiceTable(rows)) + '\n');
+    return 0;
+  }
+  throw new UsageError(`unknown services command "${sub}"`, SERVICES_USAGE);
+}
+
+function help(): number {
+  process.stdout.write(SERVICES_USAGE + '\n');
+  return 0;
+}

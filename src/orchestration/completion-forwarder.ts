@@ -1,0 +1,103 @@
+import { Injectable } from '@nestjs/common';
+import type { FastifyReply } from 'fastify';
+import { ApiError } from '../api/api-error';
+import { engineFailureToApiError } from '../api/engine-failure-to-api-error';
+import { Endpoint } from '../monitoring/model-metrics';
+import { ModelService } from '../services/ai-models/model-service';
+import { EngineFailure } from '../services/core/vllm-engine/engine-failure';
+import { readBody } from '../services/core/vllm-engine/read-body';
+import { EngineReply } from '../services/core/vllm-engine/vllm-engine';
+import { ResponseStreamer } from '../services/streaming/response-streamer';
+
+/** Events merged into one write when a model sets no `response_chunk_size`. */
+const DEFAULT_MERGED_EVENTS = 16;
+
+const PROMPT_TOKENS = /"prompt_tokens":\s*(\d+)/;
+const COMPLETION_TOKENS = /"completion_tokens":\s*(\d+)/;
+
+/**
+ * The hot path from a validated request to the engine and back: context check, admission,
+ * the upstream call with an abort tied to the client's connection, then either the SSE relay
+ * or the engine's JSON answer as it came (status and body; vLLM's errors included).
+ */
+@Injectable()
+export class CompletionForwarder {
+  constructor(private readonly streamer: ResponseStreamer) {}
+
+  async forward(endpoint: Endpoint, path: string, model: ModelService, body: Record<string, any>, raw: Buffer | undefined, reply: FastifyReply): Promise<void> {
+    const context = model.config.model.max_model_len;
+    for (const param of ['max_tokens', 'max_completion_tokens'] as const) {
+      if (typeof body[param] === 'number' && body[param] > context) {
+        throw ApiError.invalid(`${param} is ${body[param]}, but this model's maximum context length is ${context} tokens.`, param, 'context_length_exceeded');
+      }
+    }
+    const stream = body.stream === true;
+    const release = await model.admission.admit({ stream });
+    const started = performance.now();
+    model.metrics.started();
+    let status = 500;
+    const abort = new AbortController();
+    const onClose = () => {
+      if (!reply.raw.writableFinished) abort.abort();
+    };
+    reply.raw.once('close', onClose);
+    try {
+      // The body goes upstream as the client sent it, unless `model` must become the served name.
+      const payload = raw && body.model === model.servedName ? raw : JSON.stringify({ ...body, model: model.servedName });
+      const upstream = await this.call(model, path, payload, abort.signal);
+      if (stream && upstream.status === 200 && upstream.contentType.startsWith('text/event-stream')) {
+        status = 200;
+        await this.relay(model, upstream, reply, abort, started);
+      } else {
+        // Not a stream (or vLLM refused the stream with a JSON error): relay status and body.
+        const answer = await readBody(upstream.body);
+        status = upstream.status;
+        if (status === 200) this.countUsage(model, answer);
+        await reply.status(status).header('content-type', upstream.contentType || 'application/json').send(answer);
+      }
+    } catch (error) {
+      status = abort.signal.aborted ? 499 : error instanceof ApiError ? error.status : 500;
+      throw error;
+    } finally {
+      reply.raw.off('close', onClose);
+      release();
+      model.metrics.finished(endpoint, status, (performance.now() - started) / 1000);
+    }
+  }
+
+  private async call(model: ModelService, path: string, payload: Buffer | string, signal: AbortSignal): Promise<EngineReply> {
+    try {
+      return await model.engine.call({ method: 'POST', path, body: payload, signal });
+    } catch (error) {
+      if (!(error instanceof EngineFailure)) throw error;
+      model.metrics.upstreamError(error.kind);
+      throw engineFailureToApiError(error, model.id);
+    }
+  }
+
+  private async relay(model: ModelService, upstream: EngineReply, reply: FastifyReply, abort: AbortController, started: number): Promise<void> {
+    const realtime = model.config.realtime;
+    reply.hijack();
+    const outcome = await this.streamer.relay(upstream, reply.raw, {
+      upstreamAbort: abort,
+      maxMergedEvents: realtime?.response_chunk_size ?? DEFAULT_MERGED_EVENTS,
+      idleTimeoutMs: realtime ? realtime.connection_timeout_seconds * 1000 : model.config.engine.timeouts.idle_ms,
+      noDelay: realtime?.low_latency_mode ?? true,
+      observer: {
+        firstEvent: () => model.metrics.firstToken((performance.now() - started) / 1000),
+        usage: (u) => model.metrics.usage(u.prompt_tokens, u.completion_tokens),
+      },
+    });
+    if (outcome === 'upstream_failed' || outcome === 'idle_timeout') model.metrics.upstreamError(outcome === 'idle_timeout' ? 'stream_idle' : 'stream_broken');
+  }
+
+  /** Token counts from the answer's `usage`, without parsing the whole body. */
+  private countUsage(model: ModelService, answer: Buffer): void {
+    const at = answer.lastIndexOf('"usage"');
+    if (at === -1) return;
+    const usage = answer.subarray(at, at + 256).toString('latin1');
+    const prompt = PROMPT_TOKENS.exec(usage);
+    const completion = COMPLETION_TOKENS.exec(usage);
+    if (prompt && completion) model.metrics.usage(Number(prompt[1]), Number(completion[1]));
+  }
+}

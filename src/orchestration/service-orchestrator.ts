@@ -1,0 +1,156 @@
+import { Logger, LogLevel } from '@nestjs/common';
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { instanceToInstance } from 'class-transformer';
+import { createHttpApp } from '../api/http-app';
+import { GatewayAppModule } from '../api/gateway-app.module';
+import { ModelAppModule } from '../api/model-app.module';
+import { CitadelConfig } from '../config/citadel-config';
+import { ModelServiceConfig } from '../config/model-config';
+import { MetricsListener } from '../monitoring/metrics-listener';
+import { ModelService } from '../services/ai-models/model-service';
+import { SimulatorProcess } from './engines/simulator-process';
+
+export interface ServeOptions {
+  /** Bind every listener here instead of the configured hosts (tests: 127.0.0.1). */
+  host?: string;
+  /** Extra `citadel-llm sim` flags for simulated engines (e.g. ['--profile', 'instant']). */
+  simulatorArgs?: string[];
+  logLevels?: LogLevel[];
+  /** How long in-flight requests may take to finish on stop before their sockets are closed. */
+  shutdownGraceMs?: number;
+}
+
+/** Where one running model answers. */
+export interface RunningModel {
+  id: string;
+  url: string;
+  metricsUrl: string;
+  engineUrls: string[];
+  service: ModelService;
+}
+
+interface EngineHandle {
+  urls: string[];
+  pid?: number;
+  stop(): Promise<void>;
+}
+
+/**
+ * The service orchestrator: starts each model's engine (simulator child, or the configured
+ * URLs), then its listeners (service port, metrics port), then the gateway; stops them in the
+ * reverse order. Nothing is left running after stop().
+ */
+export class ServiceOrchestrator {
+  private readonly logger = new Logger(ServiceOrchestrator.name);
+  private readonly engines: EngineHandle[] = [];
+  private readonly apps: NestFastifyApplication[] = [];
+  private readonly metricsListeners: MetricsListener[] = [];
+  private gatewayApp?: NestFastifyApplication;
+  readonly models: RunningModel[] = [];
+  gatewayUrl?: string;
+
+  constructor(
+    private readonly config: CitadelConfig,
+    private readonly options: ServeOptions = {},
+  ) {}
+
+  async start(): Promise<void> {
+    try {
+      // Engines first, in parallel: a model's listener opens only once its engine answers.
+      const engines = await Promise.all(this.config.models.map((m) => this.startEngine(m)));
+      for (const [i, model] of this.config.models.entries()) await this.startModel(model, engines[i]);
+      if (this.config.gateway.enabled) await this.startGateway();
+    } catch (error) {
+      await this.stop();
+      throw error;
+    }
+  }
+
+  async stop(): Promise<void> {
+    const grace = this.options.shutdownGraceMs ?? 10_000;
+    if (this.gatewayApp) await this.closeApp(this.gatewayApp, grace);
+    this.gatewayApp = undefined;
+    await Promise.all(this.apps.splice(0).map((app) => this.closeApp(app, grace)));
+    await Promise.all(this.metricsListeners.splice(0).map((l) => l.close()));
+    await Promise.all(this.engines.splice(0).map((e) => e.stop()));
+  }
+
+  private async startEngine(model: ModelServiceConfig): Promise<EngineHandle> {
+    switch (model.engine.mode) {
+      case 'simulated': {
+        const sim = new SimulatorProcess({ model: model.id, configDir: this.config.configDir, args: this.simulatorArgs(model) });
+        const handle: EngineHandle = { urls: [], stop: () => sim.stop() };
+        this.engines.push(handle);
+        handle.urls = [await sim.start()];
+        handle.pid = sim.pid;
+        return handle;
+      }
+      case 'external':
+        if (!model.engine.urls.length) throw new Error(`${model.id}: engine.mode is external but engine.urls is empty`);
+        return { urls: model.engine.urls, stop: async () => undefined };
+      default:
+        throw new Error(`${model.id}: engine mode "${model.engine.mode}" is not available in this version`);
+    }
+  }
+
+  private simulatorArgs(model: ModelServiceConfig): string[] {
+    const s = model.engine.simulator;
+    const args = s.profile === 'instant' ? ['--profile', 'instant'] : [];
+    if (s.speed !== 1) args.push('--speed', String(s.speed));
+    return [...args, ...(this.options.simulatorArgs ?? [])];
+  }
+
+  private async startModel(model: ModelServiceConfig, engine: EngineHandle): Promise<void> {
+    // The module sees the engine's real URLs; the loaded config stays as it was read.
+    const resolved = instanceToInstance(model);
+    resolved.engine.urls = engine.urls;
+    const app = await createHttpApp(ModelAppModule.forRoot(resolved, { enginePid: engine.pid }), {
+      bodyLimit: model.service.max_body_bytes,
+      logLevels: this.options.logLevels,
+    });
+    this.apps.push(app);
+    const host = this.options.host ?? model.service.host;
+    await app.listen(model.service.port, host);
+    const metrics = new MetricsListener(model.id);
+    this.metricsListeners.push(metrics);
+    const metricsPort = await metrics.listen(model.monitoring.prometheus_port, host);
+    const url = urlOf(app);
+    this.models.push({ id: model.id, url, metricsUrl: `http://${displayHost(host)}:${metricsPort}`, engineUrls: engine.urls, service: app.get(ModelService) });
+    this.logger.log(`${model.id} serves on ${url} (metrics on :${metricsPort}, engine ${model.engine.mode} at ${engine.urls.join(', ')})`);
+  }
+
+  private async startGateway(): Promise<void> {
+    const gateway = this.config.gateway;
+    const biggest = Math.max(gateway.max_body_bytes, ...this.config.models.map((m) => m.service.max_body_bytes));
+    const app = await createHttpApp(GatewayAppModule.forRoot(this.models.map((m) => m.service)), { bodyLimit: biggest, logLevels: this.options.logLevels });
+    this.gatewayApp = app;
+    await app.listen(gateway.port, this.options.host ?? gateway.host);
+    this.gatewayUrl = urlOf(app);
+    this.logger.log(`the gateway serves ${this.models.map((m) => m.id).join(', ')} on ${this.gatewayUrl}`);
+  }
+
+  /** Stops accepting, lets requests in flight finish within the grace period, then cuts the rest. */
+  private async closeApp(app: NestFastifyApplication, graceMs: number): Promise<void> {
+    const server = app.getHttpServer();
+    let timer: NodeJS.Timeout | undefined;
+    const grace = new Promise<void>((resolve) => {
+      timer = setTimeout(() => {
+        server.closeAllConnections();
+        resolve();
+      }, graceMs);
+    });
+    await Promise.race([app.close(), grace]);
+    clearTimeout(timer);
+  }
+}
+
+function urlOf(app: NestFastifyApplication): string {
+  const address = app.getHttpServer().address();
+  if (!address || typeof address === 'string') throw new Error('the listener has no address');
+  return `http://${displayHost(address.address)}:${address.port}`;
+}
+
+function displayHost(host: string): string {
+  if (host === '0.0.0.0' || host === '::') return '127.0.0.1';
+  return host.includes(':') ? `[${host}]` : host;
+}

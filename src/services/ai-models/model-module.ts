@@ -1,0 +1,53 @@
+import { DynamicModule, Provider, Type } from '@nestjs/common';
+import { ModelServiceConfig } from '../../config/model-config';
+import { ModelMetrics } from '../../monitoring/model-metrics';
+import { ModelAdmission } from '../../orchestration/admission';
+import { buildAdmission, buildInteractive } from '../../orchestration/admission-factory';
+import { InteractiveOrchestrator } from '../../orchestration/interactive-orchestrator';
+import { HttpVllmEngine } from '../core/vllm-engine/http-vllm-engine';
+import { VllmEngine } from '../core/vllm-engine/vllm-engine';
+import { ResponseStreamer } from '../streaming/response-streamer';
+import { EngineProcessInfo, ModelService } from './model-service';
+
+export interface ModelModuleOptions {
+  /** The engine process's pid, when this server started it (simulated or managed mode). */
+  enginePid?: number;
+}
+
+/** The engine a config describes: its replicas over HTTP, with the configured timeouts. */
+export function engineFromConfig(config: ModelServiceConfig): VllmEngine {
+  const t = config.engine.timeouts;
+  return new HttpVllmEngine({
+    model: config.id,
+    urls: config.engine.urls,
+    timeouts: { connectMs: t.connect_ms, firstByteMs: t.first_byte_ms, idleMs: t.idle_ms },
+    healthCheckIntervalSeconds: config.monitoring.health_check_interval,
+  });
+}
+
+/**
+ * The one shape every model module has: its config, its engine (an abstract-class token,
+ * so tests can override it), admission rules, metrics, and its service class (also provided
+ * as ModelService). The four modules differ only in the config they are given.
+ */
+export function defineModelModule(
+  module: Type<unknown>,
+  service: Type<ModelService>,
+  config: ModelServiceConfig,
+  options: ModelModuleOptions = {},
+): DynamicModule {
+  const providers: Provider[] = [
+    { provide: ModelServiceConfig, useValue: config },
+    // Also under its typed class (Mixtral8x7BConfig, ...), for code that asks for that.
+    ...(config.constructor === ModelServiceConfig ? [] : [{ provide: config.constructor as Type<ModelServiceConfig>, useExisting: ModelServiceConfig }]),
+    { provide: VllmEngine, useFactory: engineFromConfig, inject: [ModelServiceConfig] },
+    { provide: ModelMetrics, useFactory: (c: ModelServiceConfig) => new ModelMetrics(c.id), inject: [ModelServiceConfig] },
+    { provide: InteractiveOrchestrator, useFactory: buildInteractive, inject: [ModelServiceConfig] },
+    { provide: ModelAdmission, useFactory: buildAdmission, inject: [ModelServiceConfig, InteractiveOrchestrator] },
+    { provide: EngineProcessInfo, useValue: new EngineProcessInfo(options.enginePid) },
+    ResponseStreamer,
+    service,
+    ...(service === ModelService ? [] : [{ provide: ModelService, useExisting: service }]),
+  ];
+  return { module, providers, exports: providers.map((p) => ('provide' in p ? p.provide : p)) };
+}

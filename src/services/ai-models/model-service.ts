@@ -1,0 +1,130 @@
+import { Inject, Injectable, OnModuleDestroy, Optional } from '@nestjs/common';
+import { ApiError } from '../../api/api-error';
+import { engineFailureToApiError } from '../../api/engine-failure-to-api-error';
+import { ModelServiceConfig } from '../../config/model-config';
+import { ModelMetrics } from '../../monitoring/model-metrics';
+import { processCpuSeconds, processRssBytes } from '../../monitoring/process-stats';
+import { ModelAdmission } from '../../orchestration/admission';
+import { InteractiveOrchestrator } from '../../orchestration/interactive-orchestrator';
+import { EngineFailure } from '../core/vllm-engine/engine-failure';
+import { readBody } from '../core/vllm-engine/read-body';
+import { VllmEngine } from '../core/vllm-engine/vllm-engine';
+
+/** Where the engine's process runs, when it is ours (simulated or managed mode). */
+export class EngineProcessInfo {
+  constructor(readonly pid?: number) {}
+}
+
+export type ChatMessage = { role: string; content: string | null | object[]; name?: string };
+export type GenerationOptions = Record<string, unknown>;
+
+/**
+ * One model behind its engine. The four model services are this class with different config:
+ * the seeds' service API (generateCompletion, chat, getModelInfo, getMemoryUsage, getCpuUsage)
+ * for code and tests, and what the HTTP layer needs (names, engine, admission, metrics).
+ */
+@Injectable()
+export class ModelService implements OnModuleDestroy {
+  private lastCpu?: { at: number; seconds: number };
+  /** When this service started (Unix seconds): the `created` of its /v1/models entry. */
+  readonly createdAt = Math.floor(Date.now() / 1000);
+
+  constructor(
+    readonly config: ModelServiceConfig,
+    readonly engine: VllmEngine,
+    readonly admission: ModelAdmission,
+    readonly metrics: ModelMetrics,
+    @Optional() readonly interactive?: InteractiveOrchestrator,
+    @Optional() @Inject(EngineProcessInfo) private readonly engineProcess?: EngineProcessInfo,
+  ) {
+    metrics.watchEngine(() => engine.upstreams());
+  }
+
+  get id(): string {
+    return this.config.id;
+  }
+
+  get servedName(): string {
+    return this.config.model.name;
+  }
+
+  /** Every name a client may use for this model. */
+  get names(): string[] {
+    return [this.id, this.servedName, ...this.config.model.aliases];
+  }
+
+  /** Seed API: a non-streaming completion, resolved as vLLM's JSON answer. */
+  generateCompletion(prompt: string | string[], options: GenerationOptions = {}): Promise<any> {
+    return this.callJson('/v1/completions', { ...options, prompt });
+  }
+
+  /** Seed API: a non-streaming chat completion. */
+  chat(messages: ChatMessage[], options: GenerationOptions = {}): Promise<any> {
+    return this.callJson('/v1/chat/completions', { ...options, messages });
+  }
+
+  getModelInfo() {
+    const c = this.config;
+    return {
+      id: c.id,
+      served_model_name: c.model.name,
+      aliases: c.model.aliases,
+      model_path: c.model.path,
+      port: c.service.port,
+      metrics_port: c.monitoring.prometheus_port,
+      max_model_len: c.model.max_model_len,
+      tensor_parallel_size: c.model.tensor_parallel_size,
+      gpu_memory_utilization: c.model.gpu_memory_utilization,
+      max_num_batched_tokens: c.model.max_num_batched_tokens,
+      max_num_seqs: c.model.max_num_seqs,
+      target_latency_ms: c.performance.target_latency_ms,
+      target_throughput_rps: c.performance.target_throughput_rps,
+      memory_limit_gb: c.performance.memory_limit_gb,
+      cpu_cores: c.performance.cpu_cores,
+      engine: { mode: c.engine.mode, upstreams: this.engine.upstreams() },
+      streaming: c.realtime?.streaming_enabled ?? true,
+      efficiency_mode: c.efficiency?.efficiency_mode ?? false,
+    };
+  }
+
+  /** Resident memory of the engine process (ours when simulated or managed; else this process). */
+  getMemoryUsage() {
+    const pid = this.engineProcess?.pid ?? process.pid;
+    const rss = processRssBytes(pid) ?? 0;
+    const limit = this.config.performance.memory_limit_gb * 1024 ** 3;
+    return { pid, source: pid === process.pid ? 'server' : 'engine', rss_bytes: rss, limit_bytes: limit, utilization: rss / limit };
+  }
+
+  /** CPU use of the engine process since the previous call, as a share of the allocated cores. */
+  getCpuUsage() {
+    const pid = this.engineProcess?.pid ?? process.pid;
+    const now = performance.now();
+    const seconds = processCpuSeconds(pid) ?? 0;
+    const previous = this.lastCpu ?? { at: now - 1, seconds };
+    this.lastCpu = { at: now, seconds };
+    const wall = Math.max((now - previous.at) / 1000, 1e-3);
+    const cores = (seconds - previous.seconds) / wall;
+    return { pid, cores_used: cores, cores_allocated: this.config.performance.cpu_cores, utilization: cores / this.config.performance.cpu_cores };
+  }
+
+  async onModuleDestroy(): Promise<void> {
+    await this.engine.close();
+  }
+
+  private async callJson(path: string, body: Record<string, unknown>): Promise<any> {
+    const signal = AbortSignal.timeout(this.config.engine.timeouts.first_byte_ms);
+    try {
+      const reply = await this.engine.call({ method: 'POST', path, body: JSON.stringify({ ...body, model: this.servedName, stream: false }), signal });
+      const text = (await readBody(reply.body)).toString('utf8');
+      const json = JSON.parse(text);
+      if (reply.status !== 200) {
+        const e = json?.error ?? {};
+        throw new ApiError(reply.status, String(e.message ?? text), String(e.type ?? 'upstream_error'), e.code ?? reply.status, e.param ?? null);
+      }
+      return json;
+    } catch (error) {
+      if (error instanceof EngineFailure) throw engineFailureToApiError(error, this.id);
+      throw error;
+    }
+  }
+}

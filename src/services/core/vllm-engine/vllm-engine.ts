@@ -1,0 +1,45 @@
+import type { Readable } from 'node:stream';
+
+/** One HTTP exchange with an engine. */
+export interface EngineCall {
+  method: 'GET' | 'POST';
+  path: string;
+  body?: Buffer | string;
+  /** Aborts the upstream request in every phase (connecting, waiting, streaming). */
+  signal: AbortSignal;
+}
+
+export interface EngineReply {
+  status: number;
+  contentType: string;
+  /** The response body as it arrives; consuming or destroying it releases the replica. */
+  body: Readable;
+  upstream: string;
+  /** The reader calls this on every chunk it takes, so stalls can be told from slow answers. */
+  progress: () => void;
+}
+
+export interface UpstreamState {
+  url: string;
+  up: boolean;
+  inFlight: number;
+  lastError?: string;
+  /** When the state last changed (ISO time). */
+  since: string;
+}
+
+/**
+ * The only code that talks to vLLM. Bound as an abstract-class token so tests and users can
+ * provide another implementation (`overrideProvider(VllmEngine)`).
+ */
+export abstract class VllmEngine {
+  /** Sends a call to the best replica; rejects with EngineFailure when no answer could be had. */
+  abstract call(call: EngineCall): Promise<EngineReply>;
+  /** The replicas and their state. */
+  abstract upstreams(): UpstreamState[];
+  /** Probes every replica's /health now; resolves true when at least one is up. */
+  abstract probe(): Promise<boolean>;
+  /** Requests in flight and the last time any of them received a byte (for stall detection). */
+  abstract activity(): { inFlight: number; lastProgressAt: number };
+  abstract close(): Promise<void>;
+}

@@ -1,0 +1,25 @@
+/** Talks to a simulated engine directly: its fault switches and its own vLLM metrics. */
+export async function setFaults(engineUrl: string, faults: Record<string, unknown>): Promise<void> {
+  const res = await fetch(`${engineUrl}/admin/faults`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(faults) });
+  if (!res.ok) throw new Error(`setting faults failed: ${res.status} ${await res.text()}`);
+}
+
+export const NO_FAULTS = { errorRate: 0, hang: false, dieAfterTokens: 0, engineDead: false, slowStartSeconds: 0 };
+
+/** The value of a vLLM gauge or counter on the engine (summed over its series). */
+export async function engineMetric(engineUrl: string, name: string): Promise<number> {
+  const text = await (await fetch(`${engineUrl}/metrics`)).text();
+  return text
+    .split('\n')
+    .filter((l) => l.startsWith(name + '{') || l.startsWith(name + ' '))
+    .reduce((sum, l) => sum + Number(l.split(' ').pop()), 0);
+}
+
+export async function waitFor(check: () => Promise<boolean> | boolean, timeoutMs = 5_000, what = 'condition'): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (await check()) return;
+    await new Promise((r) => setTimeout(r, 25));
+  }
+  throw new Error(`timed out waiting for ${what}`);
+}
