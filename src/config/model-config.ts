@@ -209,9 +209,39 @@ export class EngineTimeoutsSection {
   @IsInt({ message: 'must be a positive integer (ms)' }) @Min(1, { message: 'must be a positive integer (ms)' })
   first_byte_ms: number = 600_000;
 
+  /** Until a streaming answer's first event (vLLM sends the headers with the first token). */
+  @IsInt({ message: 'must be a positive integer (ms)' }) @Min(1, { message: 'must be a positive integer (ms)' })
+  first_token_ms: number = 120_000;
+
   /** Longest silence allowed between two chunks of a streaming answer. */
   @IsInt({ message: 'must be a positive integer (ms)' }) @Min(1, { message: 'must be a positive integer (ms)' })
   idle_ms: number = 60_000;
+}
+
+/** Retries of failures that happened before any answer existed (see VllmEngine). */
+export class RetrySection {
+  /** Attempts in all, the first included (1 = no retries). */
+  @IsInt({ message: 'must be an integer from 1 to 10' }) @Min(1, { message: 'must be an integer from 1 to 10' }) @Max(10, { message: 'must be an integer from 1 to 10' })
+  max_attempts: number = 3;
+
+  @IsInt({ message: 'must be a positive integer (ms)' }) @Min(1, { message: 'must be a positive integer (ms)' })
+  base_delay_ms: number = 50;
+
+  @IsInt({ message: 'must be a positive integer (ms)' }) @Min(1, { message: 'must be a positive integer (ms)' })
+  max_delay_ms: number = 1000;
+
+  /** Retries as a share of requests: 0.2 = at most 20% extra load on a failing engine. */
+  @IsNumber({}, { message: 'must be a number from 0 to 1' }) @Min(0, { message: 'must be a number from 0 to 1' }) @Max(1, { message: 'must be a number from 0 to 1' })
+  budget_ratio: number = 0.2;
+}
+
+/** Per replica: this many failures in a row stop its traffic for open_seconds, then one trial. */
+export class CircuitBreakerSection {
+  @IsInt({ message: 'must be a positive integer' }) @Min(1, { message: 'must be a positive integer' })
+  failure_threshold: number = 5;
+
+  @IsInt({ message: 'must be a positive integer (seconds)' }) @Min(1, { message: 'must be a positive integer (seconds)' })
+  open_seconds: number = 60;
 }
 
 export class VllmSection {
@@ -246,6 +276,12 @@ export class EngineSection {
 
   @ValidateNested() @Type(() => EngineTimeoutsSection)
   timeouts: EngineTimeoutsSection = new EngineTimeoutsSection();
+
+  @ValidateNested() @Type(() => RetrySection)
+  retry: RetrySection = new RetrySection();
+
+  @ValidateNested() @Type(() => CircuitBreakerSection)
+  circuit_breaker: CircuitBreakerSection = new CircuitBreakerSection();
 
   @ValidateNested() @Type(() => VllmSection)
   vllm: VllmSection = new VllmSection();

@@ -44,7 +44,7 @@ export class CompletionForwarder {
     try {
       // The body goes upstream as the client sent it, unless `model` must become the served name.
       const payload = raw && body.model === model.servedName ? raw : JSON.stringify({ ...body, model: model.servedName });
-      const upstream = await this.call(model, path, payload, abort.signal);
+      const upstream = await this.call(model, path, payload, abort.signal, stream);
       if (stream && upstream.status === 200 && upstream.contentType.startsWith('text/event-stream')) {
         status = 200;
         await this.relay(model, upstream, reply, abort, started);
@@ -65,9 +65,9 @@ export class CompletionForwarder {
     }
   }
 
-  private async call(model: ModelService, path: string, payload: Buffer | string, signal: AbortSignal): Promise<EngineReply> {
+  private async call(model: ModelService, path: string, payload: Buffer | string, signal: AbortSignal, stream: boolean): Promise<EngineReply> {
     try {
-      return await model.engine.call({ method: 'POST', path, body: payload, signal });
+      return await model.engine.call({ method: 'POST', path, body: payload, signal, stream });
     } catch (error) {
       if (!(error instanceof EngineFailure)) throw error;
       model.metrics.upstreamError(error.kind);

@@ -16,11 +16,13 @@ export interface ModelModuleOptions {
 
 /** The engine a config describes: its replicas over HTTP, with the configured timeouts. */
 export function engineFromConfig(config: ModelServiceConfig): VllmEngine {
-  const t = config.engine.timeouts;
+  const { timeouts: t, retry, circuit_breaker: breaker } = config.engine;
   return new HttpVllmEngine({
     model: config.id,
     urls: config.engine.urls,
-    timeouts: { connectMs: t.connect_ms, firstByteMs: t.first_byte_ms, idleMs: t.idle_ms },
+    timeouts: { connectMs: t.connect_ms, firstByteMs: t.first_byte_ms, firstTokenMs: t.first_token_ms, idleMs: t.idle_ms },
+    retry: { maxAttempts: retry.max_attempts, baseDelayMs: retry.base_delay_ms, maxDelayMs: retry.max_delay_ms, budgetRatio: retry.budget_ratio },
+    breaker: { failureThreshold: breaker.failure_threshold, openMs: breaker.open_seconds * 1000 },
     healthCheckIntervalSeconds: config.monitoring.health_check_interval,
   });
 }

@@ -1,6 +1,7 @@
 import { once } from 'node:events';
 import type { ServerResponse } from 'node:http';
 import { Logger } from '@nestjs/common';
+import { discardBody } from '../core/vllm-engine/read-body';
 import { EngineReply } from '../core/vllm-engine/vllm-engine';
 import { isDoneEvent, SseEventSplitter } from './sse-event-splitter';
 import { sseErrorEvent } from './sse-error-event';
@@ -87,15 +88,15 @@ export class ResponseStreamer {
     }
 
     if (clientGone || res.destroyed) {
-      upstream.body.destroy();
+      discardBody(upstream.body);
       return 'client_aborted';
     }
     if (sawDone) {
       res.end();
-      upstream.body.destroy();
+      discardBody(upstream.body);
       return 'completed';
     }
-    upstream.body.destroy();
+    discardBody(upstream.body);
     if (idle) {
       res.end(sseErrorEvent(`the model engine sent nothing for ${options.idleTimeoutMs} ms; the stream was ended`, 'timeout_error', 504));
       return 'idle_timeout';

@@ -1,13 +1,18 @@
 import { Logger } from '@nestjs/common';
+import { CircuitBreakerOptions } from './circuit-breaker';
 import { EngineFailure, classifyTransportError } from './engine-failure';
+import { discardBody } from './read-body';
 import { Replica, ReplicaTimeouts } from './replica';
+import { RetryBudget, RetryOptions, backoffDelay, isRetryableStatus, sleep } from './retry-policy';
 import { EngineCall, EngineReply, UpstreamState, VllmEngine } from './vllm-engine';
 
 export interface HttpVllmEngineOptions {
   /** Used in log lines and errors. */
   model: string;
   urls: string[];
-  timeouts: ReplicaTimeouts;
+  timeouts: ReplicaTimeouts & { firstTokenMs: number };
+  retry: RetryOptions;
+  breaker: CircuitBreakerOptions;
   /** Seconds between /health probes of every replica (0: no background probing). */
   healthCheckIntervalSeconds: number;
   /** Connections per replica pool. */
@@ -15,13 +20,15 @@ export interface HttpVllmEngineOptions {
 }
 
 /**
- * VllmEngine over HTTP with undici: a pool per replica, the healthy replica with the fewest
- * requests in flight first, replicas marked down on connection errors and failed probes and
- * back up when a probe passes.
+ * VllmEngine over HTTP with undici: a pool per replica; the available replica (health probes
+ * pass, circuit closed) with the fewest requests in flight first; retries, on another replica
+ * when there is one, for failures that happened before any answer existed (connection refused
+ * or reset, 429/502/503), within a retry budget and with jittered backoff.
  */
 export class HttpVllmEngine extends VllmEngine {
   private readonly logger: Logger;
   private readonly replicas: Replica[];
+  private readonly budget: RetryBudget;
   private readonly timer?: NodeJS.Timeout;
   private lastProgressAt = Date.now();
   private closed = false;
@@ -29,7 +36,8 @@ export class HttpVllmEngine extends VllmEngine {
   constructor(private readonly options: HttpVllmEngineOptions) {
     super();
     this.logger = new Logger(`VllmEngine:${options.model}`);
-    this.replicas = options.urls.map((url) => new Replica(url.replace(/\/+$/, ''), options.timeouts, options.connections ?? 256));
+    this.replicas = options.urls.map((url) => new Replica(url.replace(/\/+$/, ''), options.timeouts, options.connections ?? 256, options.breaker));
+    this.budget = new RetryBudget(options.retry.budgetRatio);
     if (options.healthCheckIntervalSeconds > 0) {
       this.timer = setInterval(() => void this.probe(), options.healthCheckIntervalSeconds * 1000);
       this.timer.unref();
@@ -37,40 +45,34 @@ export class HttpVllmEngine extends VllmEngine {
   }
 
   async call(call: EngineCall): Promise<EngineReply> {
-    const replica = this.pick();
-    if (!replica) {
-      throw new EngineFailure('unavailable', `no engine for ${this.options.model} is up`);
-    }
-    replica.inFlight++;
-    let released = false;
-    const release = () => {
-      if (!released) {
-        released = true;
-        replica.inFlight--;
+    this.budget.deposit();
+    const tried = new Set<Replica>();
+    let lastFailure: EngineFailure | undefined;
+    for (let attempt = 0; ; attempt++) {
+      // Another replica than the ones that failed, when there is one.
+      const replica = this.pick(tried) ?? this.pick();
+      if (!replica) throw lastFailure ?? new EngineFailure('unavailable', `no engine for ${this.options.model} is up`);
+      tried.add(replica);
+      const outcome = await this.attempt(replica, call);
+      const failed = outcome instanceof EngineFailure;
+      const retryable = failed ? outcome.kind === 'connect' || outcome.kind === 'reset' : isRetryableStatus(outcome.status);
+      // Retry only when another attempt can be made now; otherwise the client gets this outcome,
+      // an engine's own error answer included.
+      const retry = retryable && attempt + 1 < this.options.retry.maxAttempts && (this.pick(tried) ?? this.pick()) !== undefined && this.budget.withdraw();
+      if (!retry) {
+        if (failed) throw outcome;
+        return outcome;
       }
-    };
-    try {
-      const response = await replica.pool.request({
-        method: call.method,
-        path: call.path,
-        body: call.body,
-        headers: call.body === undefined ? undefined : { 'content-type': 'application/json' },
-        signal: call.signal,
+      if (failed) {
+        lastFailure = outcome;
+      } else {
+        // Nothing was generated for this answer: drop it and try again.
+        discardBody(outcome.body);
+        lastFailure = new EngineFailure('reset', `the engine answered ${outcome.status}`, replica.url);
+      }
+      await sleep(backoffDelay(attempt, this.options.retry), call.signal).catch(() => {
+        throw new EngineFailure('aborted', 'the request was aborted', replica.url);
       });
-      this.lastProgressAt = Date.now();
-      replica.markUp();
-      const body = response.body;
-      body.once('close', release);
-      const type = response.headers['content-type'];
-      return { status: response.statusCode, contentType: Array.isArray(type) ? type[0] : (type ?? ''), body, upstream: replica.url, progress: this.onProgress };
-    } catch (error) {
-      release();
-      const failure = classifyTransportError(error, replica.url);
-      if (failure.kind === 'connect' || failure.kind === 'reset') {
-        if (replica.up) this.logger.warn(`replica ${replica.url} marked down: ${failure.message}`);
-        replica.markDown(failure.message);
-      }
-      throw failure;
     }
   }
 
@@ -94,15 +96,59 @@ export class HttpVllmEngine extends VllmEngine {
     await Promise.all(this.replicas.map((r) => r.pool.destroy()));
   }
 
+  /** One request to one replica: its reply, or why there was none. */
+  private async attempt(replica: Replica, call: EngineCall): Promise<EngineReply | EngineFailure> {
+    replica.inFlight++;
+    replica.breaker.begin();
+    let released = false;
+    const release = () => {
+      if (!released) {
+        released = true;
+        replica.inFlight--;
+      }
+    };
+    try {
+      const response = await replica.pool.request({
+        method: call.method,
+        path: call.path,
+        body: call.body,
+        headers: call.body === undefined ? undefined : { 'content-type': 'application/json' },
+        signal: call.signal,
+        headersTimeout: call.stream ? this.options.timeouts.firstTokenMs : this.options.timeouts.firstByteMs,
+      });
+      this.lastProgressAt = Date.now();
+      replica.markUp();
+      if (response.statusCode >= 500) replica.breaker.failure();
+      else replica.breaker.success();
+      const body = response.body;
+      body.once('close', release);
+      const type = response.headers['content-type'];
+      return { status: response.statusCode, contentType: Array.isArray(type) ? type[0] : (type ?? ''), body, upstream: replica.url, progress: this.onProgress };
+    } catch (error) {
+      release();
+      const failure = classifyTransportError(error, replica.url);
+      if (failure.kind === 'aborted') {
+        replica.breaker.release();
+      } else {
+        replica.breaker.failure();
+      }
+      if (failure.kind === 'connect' || failure.kind === 'reset') {
+        if (replica.up) this.logger.warn(`replica ${replica.url} marked down: ${failure.message}`);
+        replica.markDown(failure.message);
+      }
+      return failure;
+    }
+  }
+
   private readonly onProgress = (): void => {
     this.lastProgressAt = Date.now();
   };
 
-  /** The healthy replica with the fewest requests in flight. */
-  private pick(): Replica | undefined {
+  /** The available replica with the fewest requests in flight, not among `exclude`. */
+  private pick(exclude?: Set<Replica>): Replica | undefined {
     let best: Replica | undefined;
     for (const r of this.replicas) {
-      if (r.up && (!best || r.inFlight < best.inFlight)) best = r;
+      if (r.available && !exclude?.has(r) && (!best || r.inFlight < best.inFlight)) best = r;
     }
     return best;
   }

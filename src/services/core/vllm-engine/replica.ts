@@ -1,4 +1,5 @@
 import { Pool } from 'undici';
+import { CircuitBreaker, CircuitBreakerOptions } from './circuit-breaker';
 import { UpstreamState } from './vllm-engine';
 
 export interface ReplicaTimeouts {
@@ -14,12 +15,15 @@ export class Replica {
   up = true;
   lastError?: string;
   since = new Date().toISOString();
+  readonly breaker: CircuitBreaker;
 
   constructor(
     readonly url: string,
     timeouts: ReplicaTimeouts,
     connections: number,
+    breaker: CircuitBreakerOptions,
   ) {
+    this.breaker = new CircuitBreaker(breaker);
     this.pool = new Pool(url, {
       connections,
       connect: { timeout: timeouts.connectMs },
@@ -30,6 +34,11 @@ export class Replica {
       keepAliveMaxTimeout: 4_000,
       pipelining: 1,
     });
+  }
+
+  /** Takes traffic: health probes pass and the circuit lets calls through. */
+  get available(): boolean {
+    return this.up && this.breaker.canPass();
   }
 
   markUp(): void {
@@ -49,6 +58,6 @@ export class Replica {
   }
 
   state(): UpstreamState {
-    return { url: this.url, up: this.up, inFlight: this.inFlight, lastError: this.lastError, since: this.since };
+    return { url: this.url, up: this.up, circuit: this.breaker.state, inFlight: this.inFlight, lastError: this.lastError, since: this.since };
   }
 }

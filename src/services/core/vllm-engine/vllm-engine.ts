@@ -7,6 +7,8 @@ export interface EngineCall {
   body?: Buffer | string;
   /** Aborts the upstream request in every phase (connecting, waiting, streaming). */
   signal: AbortSignal;
+  /** A streaming call: its headers come with the first token, so the first-token timeout applies. */
+  stream?: boolean;
 }
 
 export interface EngineReply {
@@ -22,6 +24,8 @@ export interface EngineReply {
 export interface UpstreamState {
   url: string;
   up: boolean;
+  /** The replica's circuit breaker: closed (normal), open (no traffic), half_open (one trial). */
+  circuit: 'closed' | 'open' | 'half_open';
   inFlight: number;
   lastError?: string;
   /** When the state last changed (ISO time). */

@@ -1,0 +1,62 @@
+export interface RetryOptions {
+  /** Attempts in all, the first one included (1 = never retry). */
+  maxAttempts: number;
+  baseDelayMs: number;
+  maxDelayMs: number;
+  /** Retries allowed as a share of requests (0.2 = at most 20% extra load), plus a small reserve. */
+  budgetRatio: number;
+}
+
+/**
+ * Retries share a budget so that a failing engine is not hit with a multiple of its load:
+ * every request earns `budgetRatio` of a retry, every retry spends one, and the balance is
+ * capped so a long quiet spell does not save up a storm.
+ */
+export class RetryBudget {
+  private balance: number;
+  private readonly cap: number;
+
+  constructor(private readonly ratio: number, reserve = 10) {
+    this.cap = reserve;
+    this.balance = reserve;
+  }
+
+  /** A request was made. */
+  deposit(): void {
+    this.balance = Math.min(this.cap, this.balance + this.ratio);
+  }
+
+  /** Takes one retry from the budget; false when none is left. */
+  withdraw(): boolean {
+    if (this.balance < 1) return false;
+    this.balance -= 1;
+    return true;
+  }
+}
+
+/** Capped exponential backoff with full jitter: a random delay in [0, min(max, base·2^n)). */
+export function backoffDelay(retry: number, options: Pick<RetryOptions, 'baseDelayMs' | 'maxDelayMs'>, random: () => number = Math.random): number {
+  const ceiling = Math.min(options.maxDelayMs, options.baseDelayMs * 2 ** retry);
+  return Math.floor(random() * ceiling);
+}
+
+/** Statuses from an engine that another attempt may fix (nothing was generated for them). */
+export function isRetryableStatus(status: number): boolean {
+  return status === 429 || status === 502 || status === 503;
+}
+
+/** Waits, unless the signal aborts first. */
+export function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal.aborted) return reject(signal.reason);
+    const timer = setTimeout(() => {
+      signal.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    const onAbort = () => {
+      clearTimeout(timer);
+      reject(signal.reason);
+    };
+    signal.addEventListener('abort', onAbort, { once: true });
+  });
+}
