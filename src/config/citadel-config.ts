@@ -1,6 +1,7 @@
 import { ServiceManagerConfig } from '../services/core/service-manager/service-manager.config';
 import { GatewayConfig } from './gateway-config';
 import { ModelServiceConfig } from './model-config';
+import { SecurityConfig } from './security-config';
 
 /** Everything validated at boot. Nothing reads process.env after this exists. */
 export class CitadelConfig {
@@ -12,6 +13,7 @@ export class CitadelConfig {
     readonly gateway: GatewayConfig,
     readonly serviceManager: ServiceManagerConfig,
     readonly warnings: readonly string[],
+    readonly security: SecurityConfig = new SecurityConfig(),
   ) {
     this.byId = new Map(models.map((m) => [m.id, m]));
   }

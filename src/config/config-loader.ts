@@ -12,6 +12,7 @@ import { CitadelConfig } from './citadel-config';
 import { ConfigProblem, ConfigValidationError } from './config-problem';
 import { applyEnvList, applyModelEnv, coerceEnvValue, GATEWAY_ENV_KEYS } from './env-overrides';
 import { GatewayConfig } from './gateway-config';
+import { digestKey, SECURITY_ENV_KEYS, SecurityConfig } from './security-config';
 import { MODEL_IDS, ModelId } from './model-ids';
 import { ModelServiceConfig } from './model-config';
 import { findPortClashes } from './port-clashes';
@@ -58,6 +59,8 @@ export function loadCitadelConfig(options: LoadOptions = {}): CitadelConfig {
   }
 
   const models: ModelServiceConfig[] = [];
+  /** Where each model's keys came from (its file, or the variable that overrode one). */
+  const sources = new Map<string, (key: string) => string>();
   for (const id of MODEL_IDS) {
     const file = join(configDir, 'services', `${id}.yaml`);
     if (!existsSync(file)) {
@@ -67,7 +70,8 @@ export function loadCitadelConfig(options: LoadOptions = {}): CitadelConfig {
     const raw = readYaml(file, problems, display(file));
     if (!raw) continue;
     const overrides = applyModelEnv(id, raw, env);
-    const { value, problems: found } = validateInto(MODEL_CONFIG_CLASSES[id], raw, sourceFor(display(file), overrides));
+    sources.set(id, sourceFor(display(file), overrides));
+    const { value, problems: found } = validateInto(MODEL_CONFIG_CLASSES[id], raw, sources.get(id)!);
     problems.push(...found);
     if (found.length === 0 && value.service.name !== id) {
       problems.push({ source: display(file), key: 'service.name', value: value.service.name, rule: `must be "${id}", the file's model id` });
@@ -79,7 +83,8 @@ export function loadCitadelConfig(options: LoadOptions = {}): CitadelConfig {
   const gatewayFile = join(configDir, 'gateway.yaml');
   const gatewayRaw = (existsSync(gatewayFile) ? readYaml(gatewayFile, problems, display(gatewayFile))?.gateway : undefined) ?? {};
   const gatewayOverrides = applyEnvList(GATEWAY_ENV_KEYS, gatewayRaw, env);
-  const gateway = validateInto(GatewayConfig, gatewayRaw, sourceFor(display(gatewayFile), gatewayOverrides));
+  sources.set('gateway', sourceFor(display(gatewayFile), gatewayOverrides));
+  const gateway = validateInto(GatewayConfig, gatewayRaw, sources.get('gateway')!);
   problems.push(...gateway.problems.map((p) => ({ ...p, key: `gateway.${p.key}` })));
   // `serve <model>` runs one model without the gateway (the systemd unit's shape).
   if (options.only?.length) gateway.value.enabled = false;
@@ -87,7 +92,12 @@ export function loadCitadelConfig(options: LoadOptions = {}): CitadelConfig {
   const manager = validateInto(ServiceManagerConfig, serviceManagerPlain(env), (key) => `${key} (environment)`);
   problems.push(...manager.problems);
 
-  problems.push(...findPortClashes(models, gateway.value, display(gatewayFile), (id) => display(join(configDir, 'services', `${id}.yaml`))));
+  const securityPlain: Record<string, unknown> = { api_key_digests: readApiKeys(env, cwd, problems).map(digestKey) };
+  const securityOverrides = applyEnvList(SECURITY_ENV_KEYS, securityPlain, env);
+  const security = validateInto(SecurityConfig, securityPlain, sourceFor('(defaults)', securityOverrides));
+  problems.push(...security.problems);
+
+  problems.push(...findPortClashes(models, gateway.value, (owner, key) => sources.get(owner)!(key)));
   if (problems.length) throw new ConfigValidationError(problems);
 
   const warnings: string[] = [];
@@ -98,7 +108,7 @@ export function loadCitadelConfig(options: LoadOptions = {}): CitadelConfig {
       `the enabled models are allocated ${totalGb} GB of memory (${models.map((m) => `${m.id} ${m.performance.memory_limit_gb}`).join(', ')}) but this host has ${hostGb.toFixed(1)} GB`,
     );
   }
-  return new CitadelConfig(configDir, models, gateway.value, manager.value, warnings);
+  return new CitadelConfig(configDir, models, gateway.value, manager.value, warnings, security.value);
 }
 
 function readYaml(file: string, problems: ConfigProblem[], source: string): Record<string, any> | undefined {
@@ -117,6 +127,20 @@ function sourceFor(file: string, overrides: { variable: string; path: string }[]
     const hit = overrides.find((o) => o.path === key || key.startsWith(o.path + '.'));
     return hit ? `${hit.variable} (environment)` : file;
   };
+}
+
+/** API keys from CITADEL_API_KEYS (comma-separated) and CITADEL_API_KEY_FILE (one per line). */
+function readApiKeys(env: NodeJS.ProcessEnv, cwd: string, problems: ConfigProblem[]): string[] {
+  const keys = (env.CITADEL_API_KEYS ?? '').split(',').map((k) => k.trim()).filter(Boolean);
+  const file = env.CITADEL_API_KEY_FILE;
+  if (file) {
+    try {
+      keys.push(...readFileSync(resolve(cwd, file), 'utf8').split('\n').map((k) => k.trim()).filter((k) => k && !k.startsWith('#')));
+    } catch (error) {
+      problems.push({ source: 'CITADEL_API_KEY_FILE (environment)', key: 'CITADEL_API_KEY_FILE', value: file, rule: `must be a readable file (${(error as NodeJS.ErrnoException).code})` });
+    }
+  }
+  return keys;
 }
 
 /** process.env wins over `.env`, as with dotenv. */

@@ -9,8 +9,8 @@ import { ModelServiceConfig } from './model-config';
 export function findPortClashes(
   models: ModelServiceConfig[],
   gateway: GatewayConfig,
-  gatewayFile: string,
-  modelFile: (id: string) => string,
+  /** Where a key's value came from: the owner's file, or the variable that set it. */
+  sourceOf: (owner: string, key: string) => string,
 ): ConfigProblem[] {
   const owners = new Map<number, string>();
   const problems: ConfigProblem[] = [];
@@ -23,11 +23,10 @@ export function findPortClashes(
       owners.set(port, owner);
     }
   };
-  if (gateway.enabled) claim(gateway.port, 'the gateway', gatewayFile, 'gateway.port');
+  if (gateway.enabled) claim(gateway.port, 'the gateway', sourceOf('gateway', 'port'), 'gateway.port');
   for (const m of models) {
-    const file = modelFile(m.id);
-    claim(m.service.port, `${m.id} (service port)`, file, 'service.port');
-    claim(m.monitoring.prometheus_port, `${m.id} (metrics port)`, file, 'monitoring.prometheus_port');
+    claim(m.service.port, `${m.id} (service port)`, sourceOf(m.id, 'service.port'), 'service.port');
+    claim(m.monitoring.prometheus_port, `${m.id} (metrics port)`, sourceOf(m.id, 'monitoring.prometheus_port'), 'monitoring.prometheus_port');
   }
   return problems;
 }

@@ -1,4 +1,4 @@
-import { Inject, Injectable, OnModuleDestroy, Optional } from '@nestjs/common';
+import { Inject, Injectable, OnApplicationShutdown, Optional } from '@nestjs/common';
 import { ApiError } from '../../api/api-error';
 import { engineFailureToApiError } from '../../api/engine-failure-to-api-error';
 import { ModelServiceConfig } from '../../config/model-config';
@@ -24,7 +24,7 @@ export type GenerationOptions = Record<string, unknown>;
  * for code and tests, and what the HTTP layer needs (names, engine, admission, metrics).
  */
 @Injectable()
-export class ModelService implements OnModuleDestroy {
+export class ModelService implements OnApplicationShutdown {
   private lastCpu?: { at: number; seconds: number };
   /** When this service started (Unix seconds): the `created` of its /v1/models entry. */
   readonly createdAt = Math.floor(Date.now() / 1000);
@@ -107,7 +107,8 @@ export class ModelService implements OnModuleDestroy {
     return { pid, cores_used: cores, cores_allocated: this.config.performance.cpu_cores, utilization: cores / this.config.performance.cpu_cores };
   }
 
-  async onModuleDestroy(): Promise<void> {
+  /** After the listener has closed (Nest runs destroy hooks before that): requests in flight keep their engine. */
+  async onApplicationShutdown(): Promise<void> {
     await this.engine.close();
   }
 

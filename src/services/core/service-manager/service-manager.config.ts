@@ -1,3 +1,4 @@
+import { hostname } from 'node:os';
 import { IsIn, IsInt, IsNumber, IsString, Matches, Min, MinLength } from 'class-validator';
 
 /**
@@ -12,7 +13,7 @@ export class ServiceManagerConfig {
   SERVER_IP: string = '127.0.0.1';
 
   @IsString() @MinLength(1)
-  SERVER_HOSTNAME: string = 'localhost';
+  SERVER_HOSTNAME: string = hostname();
 
   @Matches(/^\//, { message: 'must be an absolute path' })
   VLLM_SERVICE_TEMPLATE_PATH: string = '/opt/citadel/config/services';

@@ -1,0 +1,51 @@
+import { createHash } from 'node:crypto';
+import { IsArray, IsBoolean, IsInt, IsString, Max, Min } from 'class-validator';
+
+/**
+ * Who may call, from the environment: CITADEL_API_KEYS (comma-separated), CITADEL_API_KEY_FILE
+ * (one key per line), CITADEL_PROTECT_METRICS, CITADEL_CORS_ORIGINS, and request limits.
+ * Keys are kept only as SHA-256 digests.
+ */
+export class SecurityConfig {
+  /** SHA-256 digests of the accepted keys; empty = no authentication. */
+  @IsArray() @IsString({ each: true })
+  api_key_digests: string[] = [];
+
+  /** Whether /metrics (and the metrics ports) also need a key. */
+  @IsBoolean({ message: 'must be true or false' })
+  protect_metrics: boolean = false;
+
+  /** Origins allowed by CORS; empty = CORS off. */
+  @IsArray() @IsString({ each: true, message: 'must be a list of origins' })
+  cors_origins: string[] = [];
+
+  /** Deepest JSON nesting accepted in a request body. */
+  @IsInt({ message: 'must be an integer from 2 to 1000' }) @Min(2, { message: 'must be an integer from 2 to 1000' }) @Max(1000, { message: 'must be an integer from 2 to 1000' })
+  max_json_depth: number = 32;
+
+  /** Most values (objects, arrays, strings, numbers) in one request body. */
+  @IsInt({ message: 'must be a positive integer' }) @Min(100, { message: 'must be at least 100' })
+  max_json_nodes: number = 200_000;
+
+  /** Time for a client to send its request headers (slow clients are cut). */
+  @IsInt({ message: 'must be a positive integer (ms)' }) @Min(1000, { message: 'must be at least 1000 ms' })
+  headers_timeout_ms: number = 30_000;
+
+  /** Time for a client to send its whole request (headers and body); never the answer. */
+  @IsInt({ message: 'must be a positive integer (ms)' }) @Min(1000, { message: 'must be at least 1000 ms' })
+  request_timeout_ms: number = 60_000;
+}
+
+export function digestKey(key: string): string {
+  return createHash('sha256').update(key, 'utf8').digest('hex');
+}
+
+/** The environment variables of SecurityConfig's plain keys. */
+export const SECURITY_ENV_KEYS = [
+  ['CITADEL_PROTECT_METRICS', 'protect_metrics', 'bool'],
+  ['CITADEL_CORS_ORIGINS', 'cors_origins', 'list'],
+  ['CITADEL_MAX_JSON_DEPTH', 'max_json_depth', 'int'],
+  ['CITADEL_MAX_JSON_NODES', 'max_json_nodes', 'int'],
+  ['CITADEL_HEADERS_TIMEOUT_MS', 'headers_timeout_ms', 'int'],
+  ['CITADEL_REQUEST_TIMEOUT_MS', 'request_timeout_ms', 'int'],
+] as const;
