@@ -1,0 +1,65 @@
+/** POST /v1/completions */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { assertJsonContentType, readBody } from '../http-util';
+import { checkSampling, parseCompletionRequest, parseJsonObject } from '../request-parser';
+import { resolveEngine, SimContext } from '../sim-context';
+import { ChoicePlan, planChoice } from '../text-generator';
+import { countPromptTokens, decode } from '../tokenizer';
+import { outputSeed, requestId, resolveFaults, resolveMaxTokens, runGeneration } from './generation';
+
+export async function handleCompletions(ctx: SimContext, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  assertJsonContentType(req);
+  const body = parseJsonObject(await readBody(req));
+  const r = parseCompletionRequest(body);
+  const engine = resolveEngine(ctx, r.model);
+
+  // Each prompt is checked on its own, as vLLM does; the first failure answers.
+  const prompts = r.prompts.map((p) => {
+    const text = p.text ?? decode(p.tokenIds ?? []);
+    const tokens = p.tokenIds ? p.tokenIds.length : countPromptTokens(text);
+    const maxTokens = resolveMaxTokens(engine.model, tokens, r.maxTokens, '');
+    return { text, tokens, maxTokens, key: p.text ?? (p.tokenIds ?? []).join(',') };
+  });
+  for (const p of prompts) checkSampling(r, p.maxTokens);
+  const faults = resolveFaults(ctx, req);
+
+  const choices: ChoicePlan[] = [];
+  const echoPrefixes: string[] | null = r.echo ? [] : null;
+  let promptTokens = 0;
+  prompts.forEach((p, promptIndex) => {
+    promptTokens += p.tokens;
+    const seed = outputSeed(r.seed, p.key, ctx.seed);
+    for (let i = 0; i < r.n; i++) {
+      const params = {
+        maxTokens: p.maxTokens,
+        minTokens: r.minTokens,
+        ignoreEos: r.ignoreEos,
+        stop: r.stop,
+        seed,
+        mode: ctx.outputMode,
+        echoSource: p.text,
+        leadingSpace: true,
+      };
+      choices.push(planChoice(params, promptIndex * r.n + i));
+      echoPrefixes?.push(p.text);
+    }
+  });
+
+  runGeneration(
+    ctx,
+    res,
+    {
+      kind: 'completion',
+      id: requestId(req, 'cmpl'),
+      created: Math.floor(Date.now() / 1000),
+      engine,
+      promptTokens,
+      choices,
+      echoPrefixes,
+      stream: r.stream,
+      includeUsage: r.includeUsage,
+      continuousUsage: r.continuousUsage,
+    },
+    faults,
+  );
+}

@@ -1,0 +1,241 @@
+/**
+ * What chat and completion requests share once they are parsed: the context-length check, fault
+ * resolution, and running the planned generation through the scheduler, streaming (SSE with
+ * backpressure) or not. A client that leaves aborts its request in every phase.
+ */
+import { randomUUID } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { ApiError } from '../errors';
+import { parseFaultHeader } from '../faults';
+import { sendApiError, sendJson } from '../http-util';
+import { hashString, mix32 } from '../prng';
+import { chatCompletionBody, completionBody, DONE_EVENT, GenerationKind, StreamFormatter } from '../response-format';
+import type { Engine, SimContext } from '../sim-context';
+import type { Job } from '../scheduler';
+import type { ChoicePlan } from '../text-generator';
+import type { SimulatorModel } from '../types';
+
+/** A uuid4 as 32 hex digits, like Python's uuid4().hex (randomUUID draws from a cached pool). */
+function uuidHex(): string {
+  const u = randomUUID();
+  return u.slice(0, 8) + u.slice(9, 13) + u.slice(14, 18) + u.slice(19, 23) + u.slice(24);
+}
+
+/** vLLM's request id: the X-Request-Id header when given, else a random hex uuid. */
+export function requestId(req: IncomingMessage, prefix: 'cmpl' | 'chatcmpl'): string {
+  const header = req.headers['x-request-id'];
+  const given = Array.isArray(header) ? header[0] : header;
+  return `${prefix}-${given && given.length > 0 ? given : uuidHex()}`;
+}
+
+/**
+ * vLLM 0.11's context-length check and max_tokens default: the prompt must leave room for at least
+ * one token, prompt + max_tokens must fit max_model_len, and an absent max_tokens means
+ * max_model_len − prompt tokens. `suffix` reproduces vLLM's chat path, which appends the exception's
+ * cause (" None") to these messages.
+ */
+export function resolveMaxTokens(
+  model: SimulatorModel,
+  promptTokens: number,
+  requested: number | null,
+  suffix: string,
+): number {
+  const limit = model.maxModelLen;
+  if (promptTokens >= limit) {
+    throw new ApiError(
+      400,
+      `This model's maximum context length is ${limit} tokens. However, your request has ${promptTokens} input tokens. ` +
+        `Please reduce the length of the input messages.${suffix}`,
+    );
+  }
+  if (requested !== null && promptTokens + requested > limit) {
+    throw new ApiError(
+      400,
+      `'max_tokens' or 'max_completion_tokens' is too large: ${requested}. This model's maximum context length is ` +
+        `${limit} tokens and your request has ${promptTokens} input tokens (${requested} > ${limit} - ${promptTokens}).${suffix}`,
+    );
+  }
+  return requested ?? limit - promptTokens;
+}
+
+/** The 32-bit output seed: the request's `seed` when given, else a hash of the prompt and the server seed. */
+export function outputSeed(requestSeed: number | null, promptKey: string, serverSeed: number): number {
+  if (requestSeed !== null) return hashString(String(requestSeed));
+  return mix32(hashString(promptKey), serverSeed >>> 0);
+}
+
+export interface RequestFaults {
+  hang: boolean;
+  /** 0 = off. */
+  dieAfterTokens: number;
+  slowMs: number;
+}
+
+const INJECTED_MESSAGES: Record<429 | 500 | 503, string> = {
+  429: 'Too many requests (simulated fault).',
+  500: 'EngineCore encountered an issue (simulated fault).',
+  503: 'The server is temporarily unable to serve this request (simulated fault).',
+};
+
+/** Server-wide faults merged with the request's X-Sim-Fault header; throws the injected error, if any. */
+export function resolveFaults(ctx: SimContext, req: IncomingMessage): RequestFaults {
+  const settings = ctx.faults.get();
+  const faults: RequestFaults = { hang: settings.hang, dieAfterTokens: settings.dieAfterTokens, slowMs: 0 };
+  const header = req.headers['x-sim-fault'];
+  const value = Array.isArray(header) ? header.join(',') : header;
+  if (value !== undefined) {
+    const parsed = parseFaultHeader(value);
+    if (parsed === null) {
+      throw new ApiError(
+        400,
+        `Invalid X-Sim-Fault header '${value}': expected error-429|error-500|error-503|hang|die-after-<K>|slow-<ms>`,
+      );
+    }
+    for (const f of parsed) {
+      if (f.kind === 'error') throw new ApiError(f.status, INJECTED_MESSAGES[f.status]);
+      if (f.kind === 'hang') faults.hang = true;
+      if (f.kind === 'die') faults.dieAfterTokens = f.afterTokens;
+      if (f.kind === 'slow') faults.slowMs += f.ms;
+    }
+  }
+  const status = ctx.faults.drawError();
+  if (status !== null) throw new ApiError(status, INJECTED_MESSAGES[status]);
+  return faults;
+}
+
+export interface GenerationSpec {
+  kind: GenerationKind;
+  id: string;
+  created: number;
+  engine: Engine;
+  promptTokens: number;
+  choices: ChoicePlan[];
+  /** Completions with echo=true: the prompt text in front of each choice. */
+  echoPrefixes: string[] | null;
+  stream: boolean;
+  includeUsage: boolean;
+  continuousUsage: boolean;
+}
+
+function queueFull(engine: Engine): ApiError {
+  return new ApiError(
+    503,
+    `The server is overloaded: ${engine.model.profile.maxWaiting} requests are already waiting ` +
+      `(the simulator bounds its waiting queue; vLLM's is unbounded).`,
+  );
+}
+
+/** Holds a request open forever (the hang fault); the client leaving counts as an abort. */
+function hang(ctx: SimContext, res: ServerResponse): void {
+  ctx.hanging.add(res);
+  res.on('close', () => {
+    if (ctx.hanging.delete(res)) ctx.hangAborted += 1;
+  });
+}
+
+export function runGeneration(ctx: SimContext, res: ServerResponse, spec: GenerationSpec, faults: RequestFaults): void {
+  if (faults.hang) {
+    hang(ctx, res);
+    return;
+  }
+  const { engine, choices } = spec;
+  const scheduler = engine.scheduler;
+  const servedName = engine.model.servedName;
+  let ended = false;
+  let tokensSent = 0;
+  const dieAfter = faults.dieAfterTokens;
+
+  const format = spec.stream ? new StreamFormatter(spec.kind, spec.id, spec.created, servedName) : null;
+  const sentSoFar = choices.map(() => 0);
+  let job: Job | null = null;
+  const abort = (): void => {
+    if (job) scheduler.abort(job);
+  };
+
+  const die = (): void => {
+    ended = true;
+    abort();
+    res.destroy();
+  };
+
+  const onStep = (step: number): boolean => {
+    if (!format) {
+      for (const c of choices) if (c.deltas.length > step) tokensSent += 1;
+      if (dieAfter > 0 && tokensSent >= dieAfter) die();
+      return true;
+    }
+    let out = '';
+    if (step === 0 && spec.kind === 'chat') for (let i = 0; i < choices.length; i++) out += format.roleChunk(i);
+    for (let i = 0; i < choices.length; i++) {
+      const c = choices[i];
+      if (step >= c.deltas.length) continue;
+      let text = c.deltas[step];
+      if (step === 0 && spec.echoPrefixes) text = spec.echoPrefixes[i] + text;
+      sentSoFar[i] += 1;
+      const usage = spec.continuousUsage ? { prompt: spec.promptTokens, completion: sentSoFar[i] } : null;
+      out += format.tokenChunk(i, text, step === c.deltas.length - 1 ? c : null, usage);
+      tokensSent += 1;
+      if (dieAfter > 0 && tokensSent >= dieAfter) {
+        // Send exactly K token chunks, then drop the connection without [DONE].
+        ended = true;
+        abort();
+        res.write(out, () => res.destroy());
+        return false;
+      }
+    }
+    if (res.write(out)) return true;
+    res.once('drain', () => {
+      if (job) scheduler.resume(job);
+    });
+    return false;
+  };
+
+  const onDone = (): void => {
+    if (ended) return;
+    ended = true;
+    if (!format) {
+      if (dieAfter > 0) {
+        res.destroy();
+        return;
+      }
+      const body =
+        spec.kind === 'chat'
+          ? chatCompletionBody(spec.id, spec.created, servedName, choices, spec.promptTokens)
+          : completionBody(spec.id, spec.created, servedName, choices, spec.echoPrefixes, spec.promptTokens);
+      sendJson(res, 200, body);
+      return;
+    }
+    let tail = '';
+    if (spec.includeUsage) {
+      let completion = 0;
+      for (const c of choices) completion += c.deltas.length;
+      tail += format.usageChunk(spec.promptTokens, completion);
+    }
+    res.end(tail + DONE_EVENT);
+  };
+
+  if (res.destroyed) return; // the client left while the body was being read
+  job = scheduler.submit(
+    {
+      promptTokens: spec.promptTokens,
+      choiceSteps: choices.map((c) => c.deltas.length),
+      finishReasons: choices.map((c) => c.finishReason),
+      extraTtftMs: faults.slowMs,
+    },
+    { onStep, onDone },
+  );
+  if (job === null) {
+    sendApiError(res, queueFull(engine));
+    return;
+  }
+  res.on('close', () => {
+    if (!ended) {
+      ended = true;
+      abort();
+    }
+  });
+  if (format) {
+    res.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8' });
+    res.flushHeaders();
+  }
+}

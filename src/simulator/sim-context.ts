@@ -1,0 +1,35 @@
+/** What the handlers share: resolved options, one engine per model, fault state. */
+import type { ServerResponse } from 'node:http';
+import { modelNotFound } from './errors';
+import type { FaultState } from './faults';
+import type { ModelMetrics, SimMetrics } from './metrics';
+import type { Scheduler } from './scheduler';
+import type { SimulatorModel } from './types';
+
+export interface Engine {
+  model: SimulatorModel;
+  scheduler: Scheduler;
+  metrics: ModelMetrics;
+}
+
+export interface SimContext {
+  readonly engines: ReadonlyMap<string, Engine>;
+  readonly defaultEngine: Engine;
+  readonly outputMode: 'random' | 'echo';
+  readonly seed: number;
+  readonly vllmVersion: string;
+  readonly faults: FaultState;
+  readonly metrics: SimMetrics;
+  /** Requests held open by the hang fault. */
+  readonly hanging: Set<ServerResponse>;
+  /** Hanging requests whose client left. */
+  hangAborted: number;
+}
+
+/** The engine a `model` field names: absent means the first model; an unknown name is vLLM's 404. */
+export function resolveEngine(ctx: SimContext, model: string | null): Engine {
+  if (model === null) return ctx.defaultEngine;
+  const engine = ctx.engines.get(model);
+  if (!engine) throw modelNotFound(model);
+  return engine;
+}

@@ -1,0 +1,86 @@
+/**
+ * Public types of the vLLM simulator: a stand-in for vLLM's OpenAI-compatible server (vLLM >= 0.11)
+ * that needs no GPU. Other parts of the project depend on these names; keep them stable.
+ */
+
+/** Latency and capacity model of one simulated engine. All times are in milliseconds. */
+export interface SimulatorProfile {
+  /** Fixed prefill overhead before the first token. */
+  ttftBaseMs: number;
+  /** Prefill time added per prompt token. */
+  prefillMsPerToken: number;
+  /** Inter-token latency with one running sequence. */
+  itlBaseMs: number;
+  /** Inter-token latency added per additional running sequence. */
+  itlMsPerRunningSeq: number;
+  /**
+   * Bound of the waiting queue; a request arriving when it is full gets a 503.
+   * This bound is the simulator's own: vLLM's waiting queue is unbounded.
+   */
+  maxWaiting: number;
+}
+
+export interface SimulatorModel {
+  /** Our model id, e.g. 'mixtral-8x7b'. */
+  id: string;
+  /** The name /v1/models lists and `model` must match, e.g. 'mistralai/Mixtral-8x7B-Instruct-v0.1'. */
+  servedName: string;
+  maxModelLen: number;
+  maxNumSeqs: number;
+  profile: SimulatorProfile;
+  /**
+   * Nominal KV-cache capacity in tokens, the denominator of `vllm:kv_cache_usage_perc`.
+   * Optional; defaults to maxNumSeqs × maxModelLen.
+   */
+  kvCacheTokens?: number;
+}
+
+export interface FaultSettings {
+  /** 0..1, the fraction of generation requests answered with `errorStatus`. */
+  errorRate: number;
+  errorStatus: 429 | 500 | 503;
+  /** /health answers 503 (and generation requests 503) for this long after start, or after it is set. */
+  slowStartSeconds: number;
+  /** Accept generation requests and never answer them. */
+  hang: boolean;
+  /**
+   * > 0: destroy the socket after K streamed token chunks (no [DONE]). Non-streaming: destroy it instead
+   * of answering, once K tokens (or all of them, if fewer) were generated.
+   */
+  dieAfterTokens: number;
+  /** 503 everywhere (except /metrics and /admin/faults), /health 503. */
+  engineDead: boolean;
+}
+
+export interface SimulatorOptions {
+  /** Usually one. Each model gets its own scheduler and its own `model_name` metric label. */
+  models: SimulatorModel[];
+  /** Divides all delays (2 = twice as fast). Default 1. */
+  speed?: number;
+  /** Zero delays (the 'instant' profile for benchmarks); tokens are still separate chunks. */
+  instant?: boolean;
+  /** 'random' draws words from a fixed vocabulary; 'echo' repeats the prompt. Default 'random'. */
+  outputMode?: 'random' | 'echo';
+  /** Mixed into the output seed when a request has no `seed` of its own. Default 0. */
+  seed?: number;
+  faults?: Partial<FaultSettings>;
+  /** Reported by /version. Default '0.11.0'. */
+  vllmVersion?: string;
+}
+
+export interface SimulatorStats {
+  running: number;
+  waiting: number;
+  completed: number;
+  aborted: number;
+}
+
+export interface RunningSimulator {
+  url: string;
+  port: number;
+  /** Closes the listener and all sockets, aborts every request, clears all timers. */
+  close(): Promise<void>;
+  setFaults(f: Partial<FaultSettings>): void;
+  /** Summed over all models. */
+  stats(): SimulatorStats;
+}

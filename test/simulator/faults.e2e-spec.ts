@@ -1,0 +1,127 @@
+/** Fault injection: error rate, slow start, hang, die-after, engine dead, the X-Sim-Fault header. */
+import type { RunningSimulator } from '../../src/simulator/types';
+import { chatBody, get, metricValue, openRequest, post, SERVED, startTestSimulator, waitFor } from './helpers';
+
+describe('faults', () => {
+  let sim: RunningSimulator;
+  beforeEach(async () => {
+    sim = await startTestSimulator();
+  });
+  afterEach(() => sim.close());
+
+  it.each([
+    [429, 'RateLimitError'],
+    [500, 'InternalServerError'],
+    [503, 'ServiceUnavailableError'],
+  ] as const)('error rate 1.0 answers every generation request with %i', async (status, type) => {
+    sim.setFaults({ errorRate: 1, errorStatus: status });
+    for (const stream of [false, true]) {
+      const r = await post(sim.url, '/v1/chat/completions', chatBody('x', { stream }));
+      expect(r.status).toBe(status);
+      expect(r.headers['content-type']).toBe('application/json');
+      expect(r.json).toEqual({ error: { message: expect.any(String), type, param: null, code: status } });
+    }
+    const c = await post(sim.url, '/v1/completions', { prompt: 'x' });
+    expect(c.status).toBe(status);
+    // Only generation is affected.
+    expect((await get(sim.url, '/health')).status).toBe(200);
+    expect((await get(sim.url, '/v1/models')).status).toBe(200);
+  });
+
+  it('slow start: /health and generation answer 503, then 200', async () => {
+    await sim.close();
+    sim = await startTestSimulator({ faults: { slowStartSeconds: 0.3 } });
+    expect((await get(sim.url, '/health')).status).toBe(503);
+    const r = await post(sim.url, '/v1/chat/completions', chatBody('x'));
+    expect(r.status).toBe(503);
+    expect(r.json.error.code).toBe(503);
+    await waitFor(async () => (await get(sim.url, '/health')).status === 200, 'health 200 after slow start');
+    expect((await post(sim.url, '/v1/chat/completions', chatBody('x', { max_tokens: 2 }))).status).toBe(200);
+  });
+
+  it('hang: accepts and never answers; the client giving up counts as an abort; close stays clean', async () => {
+    sim.setFaults({ hang: true });
+    const o = openRequest(sim.url, '/v1/chat/completions', chatBody('x', { stream: true }));
+    await new Promise((r) => setTimeout(r, 100));
+    expect(o.received()).toBe('');
+    o.req.destroy();
+    await waitFor(() => sim.stats().aborted === 1, 'hang abort counted');
+    // Another hanging request is still open when the server closes.
+    openRequest(sim.url, '/v1/completions', { prompt: 'x' });
+    await new Promise((r) => setTimeout(r, 50));
+  });
+
+  it('die-after-K mid-stream: K token chunks, then the connection drops without [DONE]', async () => {
+    sim.setFaults({ dieAfterTokens: 3 });
+    const o = openRequest(sim.url, '/v1/chat/completions', chatBody('x', { stream: true, max_tokens: 50, ignore_eos: true }));
+    expect(await o.finished).toBe('error');
+    const text = o.received();
+    expect(text).not.toContain('[DONE]');
+    const tokenChunks = text.split('\n\n').filter((b) => b.includes('"content":"') && !b.includes('"role"'));
+    expect(tokenChunks).toHaveLength(3);
+    await waitFor(() => sim.stats().aborted === 1, 'abort counted');
+
+    const plain = openRequest(sim.url, '/v1/completions', { prompt: 'x', max_tokens: 50, ignore_eos: true });
+    await expect(plain.response).rejects.toThrow(/socket hang up|ECONNRESET/);
+  });
+
+  it('engine dead: 503 everywhere, /health 503; /metrics and /admin/faults still answer; revivable', async () => {
+    const dead = await post(sim.url, '/admin/faults', { engineDead: true });
+    expect(dead.json.engineDead).toBe(true);
+    expect((await get(sim.url, '/health')).status).toBe(503);
+    for (const [method, path] of [
+      ['POST', '/v1/chat/completions'],
+      ['POST', '/v1/completions'],
+      ['GET', '/v1/models'],
+      ['GET', '/version'],
+    ]) {
+      const r = method === 'GET' ? await get(sim.url, path) : await post(sim.url, path, chatBody('x'));
+      expect(r.status).toBe(503);
+      expect(r.json.error).toMatchObject({ code: 503, type: 'ServiceUnavailableError' });
+    }
+    expect((await get(sim.url, '/metrics')).status).toBe(200);
+    await post(sim.url, '/admin/faults', { engineDead: false });
+    expect((await get(sim.url, '/health')).status).toBe(200);
+  });
+
+  describe('X-Sim-Fault header', () => {
+    it.each([
+      ['error-429', 429],
+      ['error-500', 500],
+      ['error-503', 503],
+    ])('%s answers %i for that request only', async (header, status) => {
+      const r = await post(sim.url, '/v1/chat/completions', chatBody('x'), { 'x-sim-fault': header });
+      expect(r.status).toBe(status);
+      expect(r.json.error.code).toBe(status);
+      expect((await post(sim.url, '/v1/chat/completions', chatBody('x', { max_tokens: 1 }))).status).toBe(200);
+    });
+
+    it('die-after-<K> and hang apply to that request', async () => {
+      const o = openRequest(sim.url, '/v1/completions', { prompt: 'x', stream: true, max_tokens: 20, ignore_eos: true }, {
+        'x-sim-fault': 'die-after-2',
+      });
+      expect(await o.finished).toBe('error');
+      expect(o.received().split('\n\n').filter((b) => b.startsWith('data: {'))).toHaveLength(2);
+
+      const h = openRequest(sim.url, '/v1/completions', { prompt: 'x' }, { 'x-sim-fault': 'hang' });
+      await new Promise((r) => setTimeout(r, 50));
+      expect(h.received()).toBe('');
+      h.req.destroy();
+    });
+
+    it('slow-<ms> adds to the time to first token', async () => {
+      const started = Date.now();
+      const r = await post(sim.url, '/v1/completions', { prompt: 'x', max_tokens: 1 }, { 'x-sim-fault': 'slow-300' });
+      expect(r.status).toBe(200);
+      expect(Date.now() - started).toBeGreaterThanOrEqual(250); // a lower bound only
+      const m = (await get(sim.url, '/metrics')).text;
+      expect(metricValue(m, 'vllm:time_to_first_token_seconds_sum', { model_name: SERVED })).toBeGreaterThanOrEqual(0.25);
+    });
+
+    it('an unknown fault is a 400', async () => {
+      const r = await post(sim.url, '/v1/chat/completions', chatBody('x'), { 'x-sim-fault': 'explode' });
+      expect(r.status).toBe(400);
+      expect(r.json.error.message).toMatch(/X-Sim-Fault/);
+    });
+  });
+});
