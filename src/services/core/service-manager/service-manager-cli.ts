@@ -1,0 +1,238 @@
+import { access } from 'node:fs/promises';
+import { isAbsolute, join, resolve } from 'node:path';
+import { parseFlags } from '../../../cli/parse-flags';
+import { UsageError } from '../../../cli/usage-error';
+import { CitadelConfig } from '../../../config/citadel-config';
+import { loadCitadelConfig } from '../../../config/config-loader';
+import { isModelId, MODEL_IDS } from '../../../config/model-ids';
+import { HostProbes } from './host-probes';
+import { CHECKSUM_MANIFEST, ModelVerifier } from './model-verifier';
+import { PreStartValidator } from './pre-start-validator';
+import { Ownership, ServiceManager, ServiceStatus } from './service-manager';
+import { DryRunSystemctlRunner, SystemctlResult, SystemctlRunner } from './systemctl-runner';
+import { RenderError } from './unit-renderer';
+
+export const SERVICE_MANAGER_COMMANDS = ['render', 'install', 'start', 'stop', 'restart', 'status', 'enable', 'validate', 'verify-model'] as const;
+export type ServiceManagerCommand = (typeof SERVICE_MANAGER_COMMANDS)[number];
+
+export const SERVICE_MANAGER_USAGE = `Usage: citadel-llm services <command> <model|all> [options]
+
+The model services as systemd units (citadel-llm@<model>.service, citadel-llm.target).
+<model> is one of ${MODEL_IDS.join(', ')}; "all" means every enabled model.
+
+Commands:
+  render <model|all> --root DIR [--bin PATH]
+                         write the unit template, the model's drop-ins and env file (and for
+                         "all" the target) under DIR as they sit on a host:
+                         DIR/etc/systemd/system/..., DIR/opt/citadel/config/services/...
+  install <model|all> [--dry-run] [--bin PATH]
+                         create the service directories (owned by VLLM_USER:VLLM_GROUP), install
+                         those files and run systemctl daemon-reload; needs root
+  start|stop|restart <model|all> [--dry-run]
+                         systemctl start|stop|restart the model's unit ("all": citadel-llm.target)
+  enable <model|all> [--dry-run]
+                         systemctl enable the model's unit ("all": citadel-llm.target)
+  status <model|all> [--dry-run]
+                         state, main pid, restarts and memory of the unit(s)
+  validate <model>       the pre-start checks (the unit's ExecStartPre): one PASS, FAIL or SKIP
+                         line per check; exit 1 on any FAIL
+  verify-model <model>   check the model's files against its ${CHECKSUM_MANIFEST}; exit 1 on any
+                         changed or missing file
+
+Options:
+  --config-dir DIR       configuration folder (default: $CITADEL_CONFIG_DIR or the package's config/)
+  --root DIR             render: the folder standing for /
+  --bin PATH             the installed citadel-llm executable (default /usr/local/bin/citadel-llm)
+  --dry-run              print the actions and systemctl commands instead of running them
+  -h, --help             this help`;
+
+/** What the commands use from the outside world; tests replace parts of it. */
+export interface ServiceManagerCliDeps {
+  env?: NodeJS.ProcessEnv;
+  cwd?: string;
+  stdout?: (text: string) => void;
+  stderr?: (text: string) => void;
+  /** Runs systemctl when not --dry-run. */
+  runner?: SystemctlRunner;
+  isRoot?: () => boolean;
+  /** install: the folder standing for / (default /). */
+  installRoot?: string;
+  resolveOwner?: (user: string, group: string) => Promise<Ownership>;
+  probes?: HostProbes;
+}
+
+const FLAGS = {
+  'config-dir': { type: 'string' },
+  root: { type: 'string' },
+  bin: { type: 'string' },
+  'dry-run': { type: 'boolean' },
+} as const;
+
+/** Which flags each command accepts (besides --config-dir and --help). */
+const ALLOWED: Record<ServiceManagerCommand, readonly string[]> = {
+  render: ['root', 'bin'],
+  install: ['dry-run', 'bin'],
+  start: ['dry-run'],
+  stop: ['dry-run'],
+  restart: ['dry-run'],
+  status: ['dry-run'],
+  enable: ['dry-run'],
+  validate: [],
+  'verify-model': [],
+};
+
+/**
+ * Runs `citadel-llm services <sub> ...` for the service manager's commands and resolves the exit
+ * code: 0 ok, 1 failed (a check, a systemctl call, a checksum), 2 usage (a UsageError is thrown).
+ */
+export async function runServiceManagerCommand(sub: string, argv: string[], deps: ServiceManagerCliDeps = {}): Promise<number> {
+  const out = deps.stdout ?? ((text: string) => process.stdout.write(text));
+  const err = deps.stderr ?? ((text: string) => process.stderr.write(text));
+  const println = (line: string) => out(line + '\n');
+  const eprintln = (line: string) => err(line + '\n');
+
+  if (!(SERVICE_MANAGER_COMMANDS as readonly string[]).includes(sub)) {
+    throw new UsageError(`unknown services command "${sub}"`, SERVICE_MANAGER_USAGE);
+  }
+  const command = sub as ServiceManagerCommand;
+  const { values, positionals } = parseFlags(argv, FLAGS, SERVICE_MANAGER_USAGE);
+  if (values.help) {
+    println(SERVICE_MANAGER_USAGE);
+    return 0;
+  }
+  for (const flag of Object.keys(FLAGS)) {
+    if (flag !== 'config-dir' && values[flag as keyof typeof values] !== undefined && !ALLOWED[command].includes(flag)) {
+      throw new UsageError(`services ${command} does not take --${flag}`, SERVICE_MANAGER_USAGE);
+    }
+  }
+  const configDir = values['config-dir'] as string | undefined;
+  const rootFlag = values.root as string | undefined;
+  const bin = values.bin as string | undefined;
+  const dryRun = values['dry-run'] === true;
+  const model = modelArgument(command, positionals);
+  const cwd = deps.cwd ?? process.cwd();
+  const load = () =>
+    loadCitadelConfig({
+      configDir,
+      env: deps.env ?? process.env,
+      cwd,
+      only: model === 'all' ? undefined : [model],
+    });
+  const showWarnings = (config: CitadelConfig) => config.warnings.forEach((w) => eprintln(`citadel-llm: warning: ${w}`));
+
+  if (command === 'validate') {
+    let config: CitadelConfig;
+    try {
+      config = load();
+    } catch (error) {
+      println(PreStartValidator.format(PreStartValidator.configFailure(error)));
+      return 1;
+    }
+    showWarnings(config);
+    const validator = new PreStartValidator({ probes: deps.probes, verifier: new ModelVerifier({ progress: eprintln }) });
+    const results = await validator.validate(config.models[0], config.serviceManager, (r) => println(PreStartValidator.format(r)));
+    return PreStartValidator.failed(results) ? 1 : 0;
+  }
+
+  const config = load();
+  showWarnings(config);
+
+  if (command === 'verify-model') {
+    const dir = config.models[0].model.path;
+    try {
+      await access(join(dir, CHECKSUM_MANIFEST));
+    } catch {
+      eprintln(`no ${CHECKSUM_MANIFEST} in ${dir}: nothing to verify against`);
+      return 1;
+    }
+    const report = await new ModelVerifier({ progress: eprintln }).verify(dir);
+    ModelVerifier.formatReport(report).forEach(println);
+    return report.ok ? 0 : 1;
+  }
+
+  if (bin !== undefined && !isAbsolute(bin)) throw new UsageError(`--bin must be an absolute path (got ${bin})`, SERVICE_MANAGER_USAGE);
+  let manager: ServiceManager;
+  try {
+    manager = new ServiceManager(config, {
+      runner: dryRun ? new DryRunSystemctlRunner(println) : deps.runner,
+      render: { execPath: bin },
+      resolveOwner: deps.resolveOwner,
+    });
+  } catch (error) {
+    if (error instanceof RenderError) throw new UsageError(error.message, SERVICE_MANAGER_USAGE);
+    throw error;
+  }
+
+  switch (command) {
+    case 'render': {
+      if (!rootFlag) throw new UsageError('services render needs --root DIR (the folder standing for /)', SERVICE_MANAGER_USAGE);
+      const root = resolve(cwd, rootFlag);
+      const files = await manager.render(model, root);
+      for (const f of files) println(`wrote ${join(root, f.path)}`);
+      return 0;
+    }
+    case 'install': {
+      const isRoot = deps.isRoot ?? (() => process.getuid?.() === 0);
+      if (!dryRun && !isRoot()) {
+        eprintln('services install needs root (run it with sudo), or add --dry-run to see what it would do');
+        return 1;
+      }
+      await manager.install(model, { dryRun, print: println, rootDir: deps.installRoot });
+      if (!dryRun) println(`installed ${manager.units(model).join(' ')}; start with: citadel-llm services start ${model}`);
+      return 0;
+    }
+    case 'status': {
+      const { result, statuses } = await manager.status(model);
+      if (dryRun) return 0;
+      if (result.code !== 0) return reportFailure(result, eprintln);
+      println(formatStatusTable(statuses));
+      return statuses.length > 0 && statuses.every((s) => s.active === 'active') ? 0 : 1;
+    }
+    default: {
+      const result = await manager[command](model);
+      if (result.stdout) out(result.stdout);
+      if (result.code !== 0) return reportFailure(result, eprintln);
+      if (result.stderr) err(result.stderr);
+      return 0;
+    }
+  }
+}
+
+function modelArgument(command: ServiceManagerCommand, positionals: string[]): string {
+  if (positionals.length !== 1) {
+    const what = command === 'validate' || command === 'verify-model' ? '<model>' : '<model|all>';
+    throw new UsageError(`services ${command} takes one ${what} (got ${positionals.length ? positionals.join(' ') : 'none'})`, SERVICE_MANAGER_USAGE);
+  }
+  const [model] = positionals;
+  if (model === 'all' && command !== 'validate' && command !== 'verify-model') return model;
+  if (!isModelId(model)) {
+    throw new UsageError(`unknown model "${model}": expected one of ${MODEL_IDS.join(', ')}${command === 'validate' || command === 'verify-model' ? '' : ' or all'}`, SERVICE_MANAGER_USAGE);
+  }
+  return model;
+}
+
+function reportFailure(result: SystemctlResult, eprintln: (line: string) => void): number {
+  if (result.stderr.trim()) eprintln(result.stderr.trimEnd());
+  eprintln(`systemctl ${result.args.join(' ')} failed (exit ${result.code})`);
+  return 1;
+}
+
+export function formatStatusTable(statuses: ServiceStatus[]): string {
+  const header = ['UNIT', 'LOAD', 'ACTIVE', 'SUB', 'PID', 'RESTARTS', 'MEMORY', 'SINCE'];
+  const rows = statuses.map((s) => [
+    s.unit,
+    s.load,
+    s.active,
+    s.sub,
+    s.mainPid ? String(s.mainPid) : '-',
+    String(s.restarts),
+    s.memoryCurrent === undefined ? '-' : `${mib(s.memoryCurrent)}${s.memoryMax === undefined ? '' : ` / ${mib(s.memoryMax)}`}`,
+    s.since ?? '-',
+  ]);
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
+  return [header, ...rows].map((cols) => cols.map((c, i) => c.padEnd(widths[i])).join('  ').trimEnd()).join('\n');
+}
+
+function mib(bytes: number): string {
+  return bytes >= 1024 ** 3 ? `${(bytes / 1024 ** 3).toFixed(1)} GiB` : `${Math.round(bytes / 1024 ** 2)} MiB`;
+}

@@ -1,0 +1,340 @@
+import { posix } from 'node:path';
+import { MODEL_ENV_KEYS } from '../../../config/env-overrides';
+import { ModelServiceConfig } from '../../../config/model-config';
+import { envPrefix, MODEL_IDS } from '../../../config/model-ids';
+import { ServiceManagerConfig } from './service-manager.config';
+
+/** The template's name; each model runs as an instance of it. */
+export const UNIT_TEMPLATE_NAME = 'citadel-llm@.service';
+/** The target that pulls in every enabled model's unit. */
+export const TARGET_NAME = 'citadel-llm.target';
+export const RESOURCES_DROP_IN = '10-resources.conf';
+export const ORDER_DROP_IN = '20-order.conf';
+export const TMPFILES_NAME = 'citadel-llm.conf';
+
+export function unitName(modelId: string): string {
+  return `citadel-llm@${modelId}.service`;
+}
+
+export interface RenderOptions {
+  /** The installed `citadel-llm` executable used by ExecStart/ExecStartPre. */
+  execPath?: string;
+  /** Folders put in front of the standard PATH (where `vllm` and `node` live). */
+  pathPrefix?: readonly string[];
+  /** The services' working directory. */
+  workingDirectory?: string;
+  /** Where unit files go on the target system. */
+  unitDir?: string;
+  /** Where tmpfiles.d entries go on the target system. */
+  tmpfilesDir?: string;
+  /** The model ids in start order: a model's unit starts after those before it. */
+  order?: readonly string[];
+  /** Folder holding the model YAMLs; written to the env files as CITADEL_CONFIG_DIR when set. */
+  configDir?: string;
+}
+
+export const DEFAULT_RENDER_OPTIONS: Required<Omit<RenderOptions, 'configDir'>> = {
+  execPath: '/usr/local/bin/citadel-llm',
+  pathPrefix: ['/opt/citadel/env/bin'],
+  workingDirectory: '/opt/citadel',
+  unitDir: '/etc/systemd/system',
+  tmpfilesDir: '/etc/tmpfiles.d',
+  order: MODEL_IDS,
+};
+
+export type RenderedKind = 'template' | 'drop-in' | 'env' | 'target' | 'tmpfiles';
+
+/** One file as it sits on the target system (`path` is absolute from `/`). */
+export interface RenderedFile {
+  path: string;
+  content: string;
+  mode: number;
+  kind: RenderedKind;
+}
+
+/** A value that cannot be written into a unit or env file safely. */
+export class RenderError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'RenderError';
+  }
+}
+
+const STANDARD_PATH = ['/usr/local/sbin', '/usr/local/bin', '/usr/sbin', '/usr/bin', '/sbin', '/bin'];
+/** Paths written into unit files: absolute, no whitespace, quotes, `%`, `$` or `\`. */
+const SAFE_PATH = /^\/[A-Za-z0-9._/+:@-]*$/;
+
+/**
+ * Turns configuration into the text of the systemd files: the unit template, the per-model
+ * drop-ins and env files, the target and the tmpfiles.d entry. Pure: no I/O.
+ */
+export class UnitRenderer {
+  private readonly options: Required<Omit<RenderOptions, 'configDir'>> & { configDir?: string };
+
+  constructor(
+    private readonly manager: ServiceManagerConfig,
+    options: RenderOptions = {},
+  ) {
+    this.options = { ...DEFAULT_RENDER_OPTIONS, ...stripUndefined(options) };
+    for (const [what, path] of [
+      ['the citadel-llm executable', this.options.execPath],
+      ['the working directory', this.options.workingDirectory],
+      ['VLLM_SERVICE_TEMPLATE_PATH', manager.VLLM_SERVICE_TEMPLATE_PATH],
+      ['VLLM_LOG_PATH', manager.VLLM_LOG_PATH],
+      ['VLLM_PID_PATH', manager.VLLM_PID_PATH],
+      ...this.options.pathPrefix.map((p) => ['a PATH folder', p] as const),
+    ] as const) {
+      if (!SAFE_PATH.test(path)) {
+        throw new RenderError(`${what} must be an absolute path of letters, digits and . _ / + : @ - (got ${JSON.stringify(path)})`);
+      }
+    }
+  }
+
+  /** The absolute path of the env file of a model on the target system. */
+  envFilePath(modelId: string): string {
+    return posix.join(this.manager.VLLM_SERVICE_TEMPLATE_PATH, `${modelId}.env`);
+  }
+
+  dropInDir(modelId: string): string {
+    return posix.join(this.options.unitDir, `${unitName(modelId)}.d`);
+  }
+
+  /** Every file for these models; the target only when `withTarget` (it lists all enabled models). */
+  files(models: readonly ModelServiceConfig[], withTarget: boolean): RenderedFile[] {
+    const files: RenderedFile[] = [
+      { path: posix.join(this.options.unitDir, UNIT_TEMPLATE_NAME), content: this.template(), mode: 0o644, kind: 'template' },
+    ];
+    for (const m of models) {
+      files.push({ path: posix.join(this.dropInDir(m.id), RESOURCES_DROP_IN), content: this.resourcesDropIn(m), mode: 0o644, kind: 'drop-in' });
+      const order = this.orderDropIn(m.id);
+      if (order) files.push({ path: posix.join(this.dropInDir(m.id), ORDER_DROP_IN), content: order, mode: 0o644, kind: 'drop-in' });
+      files.push({ path: this.envFilePath(m.id), content: this.envFile(m), mode: 0o644, kind: 'env' });
+    }
+    if (withTarget) {
+      files.push({ path: posix.join(this.options.unitDir, TARGET_NAME), content: this.target(models.filter((m) => m.service.enabled)), mode: 0o644, kind: 'target' });
+    }
+    files.push({ path: posix.join(this.options.tmpfilesDir, TMPFILES_NAME), content: this.tmpfiles(), mode: 0o644, kind: 'tmpfiles' });
+    return files;
+  }
+
+  /** `citadel-llm@.service`: what every model's service shares. Limits per model are in drop-ins. */
+  template(): string {
+    const m = this.manager;
+    const o = this.options;
+    const exec = o.execPath;
+    const path = [...o.pathPrefix, ...STANDARD_PATH.filter((p) => !o.pathPrefix.includes(p))].join(':');
+    return `# Citadel LLM Server: one model service (citadel-llm@<model>.service).
+# Rendered by "citadel-llm services render"; per-model limits are in
+# citadel-llm@<model>.service.d/10-resources.conf, settings in ${this.envFilePath('<model>')}.
+# Local changes belong in a drop-in (systemctl edit citadel-llm@<model>.service).
+
+[Unit]
+Description=Citadel LLM Server - %i model service
+After=network.target
+PartOf=${TARGET_NAME}
+# A service that keeps failing at start (e.g. its pre-start checks) stops being restarted.
+StartLimitIntervalSec=600
+StartLimitBurst=5
+
+[Service]
+Type=exec
+User=${m.VLLM_USER}
+Group=${m.VLLM_GROUP}
+WorkingDirectory=${o.workingDirectory}
+Environment=PATH=${path}
+Environment=NODE_ENV=production
+# The service user's home is hidden (ProtectHome=): Python, vLLM, Hugging Face and Triton keep
+# their caches and state in per-model directories that systemd creates and owns for the user.
+StateDirectory=citadel-llm/%i
+CacheDirectory=citadel-llm/%i
+Environment=HOME=%S/citadel-llm/%i
+Environment=XDG_CACHE_HOME=%C/citadel-llm/%i
+Environment=VLLM_NO_USAGE_STATS=1
+# The model's settings; values here win over Environment= above.
+EnvironmentFile=${this.envFilePath('%i')}
+ExecStartPre=${exec} services validate %i
+ExecStart=${exec} serve %i
+ExecReload=/bin/kill -HUP $MAINPID
+Restart=${m.DEFAULT_RESTART_POLICY}
+RestartSec=${m.DEFAULT_RESTART_SEC}
+# The pre-start checks hash the model's weights when model.sha256 is present (minutes for 90 GB).
+TimeoutStartSec=900
+# SIGTERM goes to the server only, which stops its engine child within its grace period;
+# whatever is left in the unit's cgroup after TimeoutStopSec is killed.
+KillSignal=SIGTERM
+KillMode=mixed
+TimeoutStopSec=90
+StandardOutput=journal
+StandardError=journal
+SyslogIdentifier=citadel-llm-%i
+
+# Resource limits (memory and CPU per model: 10-resources.conf)
+LimitNOFILE=65536
+LimitNPROC=32768
+UMask=0027
+
+# Security
+NoNewPrivileges=true
+PrivateTmp=true
+ProtectSystem=strict
+ProtectHome=true
+ReadWritePaths=${m.VLLM_SERVICE_TEMPLATE_PATH} ${m.VLLM_LOG_PATH} ${m.VLLM_PID_PATH}
+CapabilityBoundingSet=
+AmbientCapabilities=
+# GPUs: PrivateDevices=yes would replace /dev with a minimal copy without /dev/nvidia*, so it
+# stays off; instead the device policy admits only the pseudo devices (/dev/null, /dev/urandom, ...)
+# and the NVIDIA character devices (nvidia/nvidia-frontend, nvidiactl, nvidia-uvm, nvidia-caps,
+# nvidia-nvswitch). The groups come from /proc/devices when the unit starts, so nvidia-uvm must
+# already be loaded then (nvidia-persistenced or modules-load.d): NoNewPrivileges= stops the
+# setuid nvidia-modprobe from loading it on demand.
+PrivateDevices=no
+DevicePolicy=closed
+DeviceAllow=char-nvidia* rw
+ProtectKernelTunables=true
+ProtectKernelModules=true
+ProtectKernelLogs=true
+ProtectControlGroups=true
+ProtectClock=true
+ProtectHostname=true
+# Other users' processes are hidden; /proc stays complete (ProcSubset=pid would hide
+# /proc/meminfo and /proc/cpuinfo, which the checks, PyTorch and psutil read).
+ProtectProc=invisible
+PrivateMounts=true
+RestrictSUIDSGID=true
+RestrictRealtime=true
+RestrictNamespaces=true
+LockPersonality=true
+# The user's System V and POSIX IPC objects go when the last unit running as that user stops.
+RemoveIPC=true
+# AF_NETLINK: interface discovery (getifaddrs) by Node and NCCL.
+RestrictAddressFamilies=AF_UNIX AF_INET AF_INET6 AF_NETLINK
+SystemCallArchitectures=native
+# A system call outside the list fails with EPERM instead of killing the process; to allow
+# one more (e.g. pidfd_getfd for some CUDA IPC paths), add SystemCallFilter=<name> in a drop-in.
+SystemCallFilter=@system-service
+SystemCallErrorNumber=EPERM
+# Not set: MemoryDenyWriteExecute= (V8's JIT needs writable+executable memory), PrivateUsers=
+# (GPU device nodes and model files are owned by host users), PrivateNetwork=/IPAddressDeny=
+# (the service listens for clients).
+
+[Install]
+WantedBy=multi-user.target
+`;
+  }
+
+  /** `10-resources.conf`: the model's limits, with the service defaults where it has none. */
+  resourcesDropIn(model: ModelServiceConfig): string {
+    const m = this.manager;
+    const memoryGb = model.performance?.memory_limit_gb ?? m.DEFAULT_MEMORY_LIMIT_GB;
+    const cores = model.performance?.cpu_cores ?? m.DEFAULT_CPU_CORES;
+    return `# ${model.id}: resource limits, rendered from its configuration (memory_limit_gb, cpu_cores)
+# and the service defaults (DEFAULT_MAX_TASKS, DEFAULT_RESTART_POLICY, DEFAULT_RESTART_SEC).
+[Service]
+MemoryMax=${formatNumber(memoryGb)}G
+CPUQuota=${formatNumber(cores * 100)}%
+TasksMax=${m.DEFAULT_MAX_TASKS}
+Restart=${m.DEFAULT_RESTART_POLICY}
+RestartSec=${m.DEFAULT_RESTART_SEC}
+`;
+  }
+
+  /**
+   * `20-order.conf`: starts this model's unit after every model listed before it. Ordering
+   * between units that are not started together has no effect, so a disabled model does not
+   * break the chain. With Type=exec a unit counts as started once its pre-start checks passed
+   * and the server was executed, not once the model answers.
+   */
+  orderDropIn(modelId: string): string | undefined {
+    const index = this.options.order.indexOf(modelId);
+    const before = index > 0 ? this.options.order.slice(0, index) : [];
+    if (before.length === 0) return undefined;
+    return `# ${modelId}: start order (${this.options.order.join(', ')})
+[Unit]
+After=${before.map(unitName).join(' ')}
+`;
+  }
+
+  /** `<model>.env`: the model's settings under the seeds' variable names, plus the service settings. */
+  envFile(model: ModelServiceConfig): string {
+    const prefix = envPrefix(model.id);
+    const lines = [
+      `# ${model.id}: settings for citadel-llm@${model.id}.service, rendered from its configuration.`,
+      '# They override the YAML when the service reads its configuration; render again after',
+      '# changing the YAML, or change a value here and restart the service.',
+    ];
+    for (const [suffix, path, kind] of MODEL_ENV_KEYS) {
+      const value = getPath(model, path);
+      if (value === undefined || value === null) continue;
+      lines.push(envLine(`${prefix}_${suffix}`, kind === 'list' && Array.isArray(value) ? value.join(',') : String(value)));
+    }
+    const m = this.manager;
+    lines.push(envLine('CITADEL_ENV', m.CITADEL_ENV));
+    if (this.options.configDir) lines.push(envLine('CITADEL_CONFIG_DIR', this.options.configDir));
+    lines.push(envLine('VLLM_SERVICE_TEMPLATE_PATH', m.VLLM_SERVICE_TEMPLATE_PATH));
+    lines.push(envLine('VLLM_LOG_PATH', m.VLLM_LOG_PATH));
+    lines.push(envLine('VLLM_PID_PATH', m.VLLM_PID_PATH));
+    return lines.join('\n') + '\n';
+  }
+
+  /** `citadel-llm.target`: wants every enabled model's unit; 20-order.conf orders them. */
+  target(enabled: readonly ModelServiceConfig[]): string {
+    const ids = this.options.order.filter((id) => enabled.some((m) => m.id === id));
+    const rest = enabled.map((m) => m.id).filter((id) => !ids.includes(id));
+    const units = [...ids, ...rest].map(unitName);
+    return `# Citadel LLM Server: every enabled model service.
+# systemctl start|stop|restart ${TARGET_NAME} acts on all of them (they are PartOf= it);
+# they start in this order: ${units.join(', ') || '(none)'}.
+[Unit]
+Description=Citadel LLM Server - all model services
+After=network.target
+${units.length ? `Wants=${units.join(' ')}\n` : ''}
+[Install]
+WantedBy=multi-user.target
+`;
+  }
+
+  /** tmpfiles.d entry: recreates the log and runtime directories at boot (/run is a tmpfs). */
+  tmpfiles(): string {
+    const m = this.manager;
+    const owner = `${m.VLLM_USER} ${m.VLLM_GROUP}`;
+    return `# Citadel LLM Server: directories of the model services, created at boot.
+# Type Path Mode User Group Age
+d ${m.VLLM_SERVICE_TEMPLATE_PATH} 0755 ${owner} -
+d ${m.VLLM_LOG_PATH} 0750 ${owner} -
+d ${legacyRunPath(m.VLLM_PID_PATH)} 0755 ${owner} -
+`;
+  }
+}
+
+/** tmpfiles.d warns about paths below the legacy /var/run; /run is the same place. */
+function legacyRunPath(path: string): string {
+  return path === '/var/run' || path.startsWith('/var/run/') ? path.slice('/var'.length) : path;
+}
+
+function stripUndefined<T extends object>(value: T): Partial<T> {
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>;
+}
+
+function getPath(target: unknown, path: string): unknown {
+  let node: any = target;
+  for (const part of path.split('.')) {
+    if (node === undefined || node === null) return undefined;
+    node = node[part];
+  }
+  return node;
+}
+
+/** Up to two decimals, no trailing zeros: 90 → "90", 1.5 → "1.5", 12.345 → "12.35". */
+export function formatNumber(value: number): string {
+  return String(Math.round(value * 100) / 100);
+}
+
+/**
+ * One `KEY=value` line of an EnvironmentFile. Plain values are written as they are; others are
+ * double-quoted with `\`, `"`, `$` and backquote escaped (systemd and POSIX shells read them alike).
+ */
+export function envLine(key: string, value: string): string {
+  if (/[\r\n]/.test(value)) throw new RenderError(`${key}: a value in an env file cannot contain a line break`);
+  if (/^[A-Za-z0-9_./:,@+-]*$/.test(value)) return `${key}=${value}`;
+  return `${key}="${value.replace(/[\\"$`]/g, (c) => `\\${c}`)}"`;
+}

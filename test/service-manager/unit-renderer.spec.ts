@@ -1,0 +1,214 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parse as parseEnv } from 'dotenv';
+import { ServiceManagerConfig } from '../../src/services/core/service-manager/service-manager.config';
+import { envLine, RenderError, UnitRenderer, unitName } from '../../src/services/core/service-manager/unit-renderer';
+import { loadConfig, loadModel, REPO } from './helpers';
+
+const defaults = () => loadConfig().serviceManager;
+
+describe('UnitRenderer: the template', () => {
+  const template = new UnitRenderer(defaults()).template();
+  const directives = (text: string) => text.split('\n').filter((l) => /^[A-Za-z]+=/.test(l));
+
+  it('keeps the seed security directives and limits, without the lines systemd cannot expand', () => {
+    for (const line of [
+      'NoNewPrivileges=true',
+      'PrivateTmp=true',
+      'ProtectSystem=strict',
+      'ProtectHome=true',
+      'ReadWritePaths=/opt/citadel/config/services /var/log/citadel-llm /var/run/citadel-llm',
+      'LimitNOFILE=65536',
+      'LimitNPROC=32768',
+      'ExecReload=/bin/kill -HUP $MAINPID',
+      'SyslogIdentifier=citadel-llm-%i',
+      'KillSignal=SIGTERM',
+      'Restart=always',
+      'RestartSec=10',
+      'User=agent0',
+      'Group=agent0',
+      'EnvironmentFile=/opt/citadel/config/services/%i.env',
+      'ExecStartPre=/usr/local/bin/citadel-llm services validate %i',
+      'ExecStart=/usr/local/bin/citadel-llm serve %i',
+      'WantedBy=multi-user.target',
+    ]) {
+      expect(directives(template)).toContain(line);
+    }
+    expect(template).not.toMatch(/%i_MEMORY_GB|%i_CPU_CORES/);
+    expect(directives(template).some((l) => /^(MemoryMax|CPUQuota)=/.test(l))).toBe(false);
+    expect(directives(template).some((l) => l.startsWith('TimeoutStopSec='))).toBe(true);
+  });
+
+  it('hardens without breaking a Node server with a GPU child', () => {
+    const d = directives(template);
+    for (const line of [
+      'ProtectKernelTunables=true',
+      'ProtectKernelModules=true',
+      'ProtectControlGroups=true',
+      'RestrictSUIDSGID=true',
+      'LockPersonality=true',
+      'RestrictNamespaces=true',
+      'SystemCallArchitectures=native',
+      'CapabilityBoundingSet=',
+      'PrivateDevices=no',
+      'DevicePolicy=closed',
+      'DeviceAllow=char-nvidia* rw',
+    ]) {
+      expect(d).toContain(line);
+    }
+    // V8's JIT needs W+X pages; /dev/nvidia* must stay visible.
+    expect(d.some((l) => l.startsWith('MemoryDenyWriteExecute='))).toBe(false);
+    expect(d).not.toContain('PrivateDevices=yes');
+    expect(d.some((l) => l.startsWith('ProcSubset='))).toBe(false);
+  });
+
+  it('takes the executable, users and paths from render options and configuration', () => {
+    const manager = loadConfig({ VLLM_USER: 'llm', VLLM_GROUP: 'llm', VLLM_LOG_PATH: '/srv/log/llm', DEFAULT_RESTART_POLICY: 'on-failure' }).serviceManager;
+    const t = new UnitRenderer(manager, { execPath: '/opt/citadel/bin/citadel-llm', pathPrefix: ['/opt/venv/bin'] }).template();
+    expect(t).toContain('ExecStart=/opt/citadel/bin/citadel-llm serve %i\n');
+    expect(t).toContain('ExecStartPre=/opt/citadel/bin/citadel-llm services validate %i\n');
+    expect(t).toContain('User=llm\nGroup=llm\n');
+    expect(t).toContain('ReadWritePaths=/opt/citadel/config/services /srv/log/llm /var/run/citadel-llm\n');
+    expect(t).toContain('Restart=on-failure\n');
+    expect(t).toContain('Environment=PATH=/opt/venv/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin\n');
+  });
+
+  it('refuses paths that would break a unit file', () => {
+    expect(() => new UnitRenderer(defaults(), { execPath: 'citadel-llm' })).toThrow(RenderError);
+    expect(() => new UnitRenderer(defaults(), { execPath: '/opt/my dir/citadel-llm' })).toThrow(RenderError);
+    expect(() => new UnitRenderer(loadConfig({ VLLM_LOG_PATH: '/var/log/a%b' }).serviceManager)).toThrow(/VLLM_LOG_PATH/);
+  });
+
+  it('is what config/services/citadel-llm@.service holds (re-render with: citadel-llm services render all --root DIR)', () => {
+    expect(readFileSync(join(REPO, 'config', 'services', 'citadel-llm@.service'), 'utf8')).toBe(template);
+  });
+});
+
+describe('UnitRenderer: per-model drop-ins', () => {
+  it.each([
+    ['mixtral-8x7b', '90G', '800%'],
+    ['openchat-3.5', '8G', '400%'],
+    ['phi-3-mini', '4G', '200%'],
+    ['yi-34b', '80G', '800%'],
+  ])('%s: MemoryMax=%s CPUQuota=%s with the service defaults', (id, memory, cpu) => {
+    const text = new UnitRenderer(defaults()).resourcesDropIn(loadModel(id));
+    expect(text).toContain(`[Service]\nMemoryMax=${memory}\nCPUQuota=${cpu}\nTasksMax=1000\nRestart=always\nRestartSec=10\n`);
+  });
+
+  it('uses the DEFAULT_* settings where the model has no value, and the model values first', () => {
+    const manager = loadConfig({ DEFAULT_MEMORY_LIMIT_GB: '6', DEFAULT_CPU_CORES: '3', DEFAULT_MAX_TASKS: '512', DEFAULT_RESTART_POLICY: 'on-failure', DEFAULT_RESTART_SEC: '5' }).serviceManager;
+    const renderer = new UnitRenderer(manager);
+    const model = loadModel('phi-3-mini', { PHI_3_MINI_CPU_CORES: '1.5' });
+    expect(renderer.resourcesDropIn(model)).toContain('MemoryMax=4G\nCPUQuota=150%\nTasksMax=512\nRestart=on-failure\nRestartSec=5\n');
+    delete (model.performance as Partial<typeof model.performance>).memory_limit_gb;
+    delete (model.performance as Partial<typeof model.performance>).cpu_cores;
+    expect(renderer.resourcesDropIn(model)).toContain('MemoryMax=6G\nCPUQuota=300%\n');
+  });
+
+  it('orders each unit after the models configured before it', () => {
+    const r = new UnitRenderer(defaults());
+    expect(r.orderDropIn('mixtral-8x7b')).toBeUndefined();
+    expect(r.orderDropIn('openchat-3.5')).toContain('[Unit]\nAfter=citadel-llm@mixtral-8x7b.service\n');
+    expect(r.orderDropIn('yi-34b')).toContain('After=citadel-llm@mixtral-8x7b.service citadel-llm@openchat-3.5.service citadel-llm@phi-3-mini.service\n');
+  });
+});
+
+describe('UnitRenderer: env files', () => {
+  it("writes the model's settings under the seeds' variable names plus the service settings", () => {
+    const config = loadConfig({ CITADEL_ENV: 'production' });
+    const text = new UnitRenderer(config.serviceManager, { configDir: config.configDir }).envFile(config.model('mixtral-8x7b')!);
+    const env = parseEnv(text);
+    expect(env).toMatchObject({
+      MIXTRAL_8X7B_PORT: '11400',
+      MIXTRAL_8X7B_HOST: '0.0.0.0',
+      MIXTRAL_8X7B_MEMORY_GB: '90',
+      MIXTRAL_8X7B_CPU_CORES: '8',
+      MIXTRAL_8X7B_MODEL_PATH: '/opt/models/mixtral-8x7b-instruct-v0.1',
+      MIXTRAL_8X7B_MODEL_NAME: 'mistralai/Mixtral-8x7B-Instruct-v0.1',
+      MIXTRAL_8X7B_MAX_MODEL_LEN: '32768',
+      MIXTRAL_8X7B_TENSOR_PARALLEL_SIZE: '1',
+      MIXTRAL_8X7B_GPU_MEMORY_UTILIZATION: '0.9',
+      MIXTRAL_8X7B_MAX_NUM_BATCHED_TOKENS: '8192',
+      MIXTRAL_8X7B_MAX_NUM_SEQS: '256',
+      MIXTRAL_8X7B_METRICS_PORT: '11401',
+      MIXTRAL_8X7B_ENGINE_MODE: 'simulated',
+      CITADEL_ENV: 'production',
+      CITADEL_CONFIG_DIR: config.configDir,
+      VLLM_SERVICE_TEMPLATE_PATH: '/opt/citadel/config/services',
+      VLLM_LOG_PATH: '/var/log/citadel-llm',
+      VLLM_PID_PATH: '/var/run/citadel-llm',
+    });
+    // Sections a model does not have are not invented.
+    expect(Object.keys(env).some((k) => k.startsWith('MIXTRAL_8X7B_STREAMING') || k.startsWith('MIXTRAL_8X7B_EFFICIENCY'))).toBe(false);
+  });
+
+  it.each(['mixtral-8x7b', 'openchat-3.5', 'phi-3-mini', 'yi-34b'])('%s: reading the env file back gives the same configuration', (id) => {
+    const overrides = { OPENCHAT_3_5_CONCURRENT_USERS: '75', YI_34B_ENGINE_URLS: 'http://10.0.0.5:8000,http://10.0.0.6:8000', YI_34B_ENGINE_MODE: 'external' };
+    const config = loadConfig(overrides);
+    const model = config.model(id)!;
+    const env = parseEnv(new UnitRenderer(config.serviceManager).envFile(model));
+    const again = loadConfig(env, [id]).model(id)!;
+    expect(JSON.parse(JSON.stringify(again))).toEqual(JSON.parse(JSON.stringify(model)));
+  });
+
+  it('quotes values that need it', () => {
+    expect(envLine('A', '/opt/models/x')).toBe('A=/opt/models/x');
+    expect(envLine('A', 'two words')).toBe('A="two words"');
+    expect(envLine('A', 'a"b$c\\d`e')).toBe('A="a\\"b\\$c\\\\d\\`e"');
+    expect(parseEnv(envLine('A', 'two words')).A).toBe('two words');
+    expect(() => envLine('A', 'x\ny')).toThrow(RenderError);
+  });
+});
+
+describe('UnitRenderer: target and tmpfiles.d', () => {
+  it('the target wants every enabled model in the configured order', () => {
+    const config = loadConfig();
+    const text = new UnitRenderer(config.serviceManager).target(config.models);
+    expect(text).toContain(`Wants=${['mixtral-8x7b', 'openchat-3.5', 'phi-3-mini', 'yi-34b'].map(unitName).join(' ')}\n`);
+    expect(text).toContain('[Install]\nWantedBy=multi-user.target\n');
+    const some = new UnitRenderer(config.serviceManager).target(config.models.filter((m) => m.id !== 'openchat-3.5'));
+    expect(some).toContain('Wants=citadel-llm@mixtral-8x7b.service citadel-llm@phi-3-mini.service citadel-llm@yi-34b.service\n');
+  });
+
+  it('writes tmpfiles.d lines for the service directories (/var/run as /run)', () => {
+    const text = new UnitRenderer(defaults()).tmpfiles();
+    expect(text).toContain('d /opt/citadel/config/services 0755 agent0 agent0 -\n');
+    expect(text).toContain('d /var/log/citadel-llm 0750 agent0 agent0 -\n');
+    expect(text).toContain('d /run/citadel-llm 0755 agent0 agent0 -\n');
+  });
+
+  it('matches the copies in config/systemd', () => {
+    const config = loadConfig();
+    const r = new UnitRenderer(config.serviceManager);
+    expect(readFileSync(join(REPO, 'config', 'systemd', 'citadel-llm.target'), 'utf8')).toBe(r.target(config.models));
+    expect(readFileSync(join(REPO, 'config', 'systemd', 'tmpfiles.d', 'citadel-llm.conf'), 'utf8')).toBe(r.tmpfiles());
+  });
+
+  it('lists every file where it goes on the host', () => {
+    const config = loadConfig();
+    const files = new UnitRenderer(config.serviceManager).files(config.models, true).map((f) => f.path);
+    expect(files).toEqual([
+      '/etc/systemd/system/citadel-llm@.service',
+      '/etc/systemd/system/citadel-llm@mixtral-8x7b.service.d/10-resources.conf',
+      '/opt/citadel/config/services/mixtral-8x7b.env',
+      '/etc/systemd/system/citadel-llm@openchat-3.5.service.d/10-resources.conf',
+      '/etc/systemd/system/citadel-llm@openchat-3.5.service.d/20-order.conf',
+      '/opt/citadel/config/services/openchat-3.5.env',
+      '/etc/systemd/system/citadel-llm@phi-3-mini.service.d/10-resources.conf',
+      '/etc/systemd/system/citadel-llm@phi-3-mini.service.d/20-order.conf',
+      '/opt/citadel/config/services/phi-3-mini.env',
+      '/etc/systemd/system/citadel-llm@yi-34b.service.d/10-resources.conf',
+      '/etc/systemd/system/citadel-llm@yi-34b.service.d/20-order.conf',
+      '/opt/citadel/config/services/yi-34b.env',
+      '/etc/systemd/system/citadel-llm.target',
+      '/etc/tmpfiles.d/citadel-llm.conf',
+    ]);
+  });
+});
+
+describe('ServiceManagerConfig defaults used by the renderer', () => {
+  it('are the seed values', () => {
+    const c = new ServiceManagerConfig();
+    expect([c.DEFAULT_MAX_TASKS, c.DEFAULT_RESTART_POLICY, c.DEFAULT_RESTART_SEC]).toEqual([1000, 'always', 10]);
+  });
+});
