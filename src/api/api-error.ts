@@ -33,6 +33,11 @@ export class ApiError extends Error {
     );
   }
 
+  /** The same answer for a missing, malformed or wrong key: nothing to tell them apart. */
+  static unauthorized(): ApiError {
+    return new ApiError(401, 'Incorrect or missing API key. Send it as "Authorization: Bearer <key>".', 'invalid_request_error', 'invalid_api_key', null, { 'www-authenticate': 'Bearer' });
+  }
+
   static rateLimited(message: string, retryAfterSeconds: number): ApiError {
     return new ApiError(429, message, 'rate_limit_exceeded', 'rate_limit_exceeded', null, { 'retry-after': String(Math.max(1, Math.ceil(retryAfterSeconds))) });
   }

@@ -1,5 +1,6 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { CompletionForwarder } from '../orchestration/completion-forwarder';
+import { InFlightRequests } from '../orchestration/in-flight-requests';
 import { ModelRouter } from '../orchestration/model-router';
 import { ModelService } from '../services/ai-models/model-service';
 import { ResponseStreamer } from '../services/streaming/response-streamer';
@@ -17,7 +18,7 @@ export class GatewayAppModule {
     return {
       module: GatewayAppModule,
       controllers: [OpenAIController, HealthController, MetricsController],
-      providers: [CompletionForwarder, ResponseStreamer, { provide: ModelRouter, useValue: new ModelRouter(models) }],
+      providers: [CompletionForwarder, InFlightRequests, ResponseStreamer, { provide: ModelRouter, useValue: new ModelRouter(models) }],
     };
   }
 }

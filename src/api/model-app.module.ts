@@ -1,6 +1,7 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { ModelServiceConfig } from '../config/model-config';
 import { CompletionForwarder } from '../orchestration/completion-forwarder';
+import { InFlightRequests } from '../orchestration/in-flight-requests';
 import { ModelRouter } from '../orchestration/model-router';
 import { ModelModuleOptions } from '../services/ai-models/model-module';
 import { modelModuleFor } from '../services/ai-models/model-modules';
@@ -19,6 +20,7 @@ export class ModelAppModule {
       controllers: [OpenAIController, HealthController, MetricsController],
       providers: [
         CompletionForwarder,
+        InFlightRequests,
         // A request naming no model gets this port's model.
         { provide: ModelRouter, useFactory: (m: ModelService) => new ModelRouter([m], m), inject: [ModelService] },
       ],

@@ -1,5 +1,6 @@
 import { ArgumentMetadata, ValidationError, ValidationPipe } from '@nestjs/common';
 import { ApiError } from './api-error';
+import { assertWithinJsonLimits, JsonLimits } from './json-limits';
 
 /** `messages.0.role` → `messages[0].role`, as OpenAI names parameters. */
 function paramPath(path: string[]): string {
@@ -24,7 +25,7 @@ function firstProblem(errors: ValidationError[], path: string[] = []): { param: 
  * parameter. The body is not transformed: it is forwarded as the client sent it.
  */
 export class OpenAIValidationPipe extends ValidationPipe {
-  constructor() {
+  constructor(private readonly limits: JsonLimits = { maxDepth: 32, maxNodes: 200_000 }) {
     super(OPTIONS);
   }
 
@@ -33,6 +34,7 @@ export class OpenAIValidationPipe extends ValidationPipe {
     if (metadata.type === 'body' && (value === null || typeof value !== 'object' || Array.isArray(value))) {
       throw ApiError.invalid('The request body must be a JSON object, sent with Content-Type: application/json.', null, 'invalid_body');
     }
+    if (metadata.type === 'body') assertWithinJsonLimits(value, this.limits);
     return super.transform(value, metadata);
   }
 }

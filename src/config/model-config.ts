@@ -44,6 +44,10 @@ export class ServiceSection {
   @IsBoolean({ message: 'must be true or false' })
   enabled: boolean = true;
 
+  /** Requests this model works on at once (queued in the engine included); beyond: 429. */
+  @IsInt({ message: 'must be a positive integer' }) @Min(1, { message: 'must be a positive integer' })
+  max_concurrent_requests: number = 1024;
+
   /** Largest request body accepted; bigger ones get 413 before anything is parsed. */
   @IsInt({ message: 'must be a positive integer (bytes)' }) @Min(1024, { message: 'must be at least 1024 bytes' })
   max_body_bytes: number = 4 * 1024 * 1024;

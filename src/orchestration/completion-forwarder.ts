@@ -3,6 +3,7 @@ import type { FastifyReply } from 'fastify';
 import { ApiError } from '../api/api-error';
 import { engineFailureToApiError } from '../api/engine-failure-to-api-error';
 import { Endpoint } from '../monitoring/model-metrics';
+import { InFlightRequests, ShuttingDown } from './in-flight-requests';
 import { ModelService } from '../services/ai-models/model-service';
 import { EngineFailure } from '../services/core/vllm-engine/engine-failure';
 import { readBody } from '../services/core/vllm-engine/read-body';
@@ -22,7 +23,10 @@ const COMPLETION_TOKENS = /"completion_tokens":\s*(\d+)/;
  */
 @Injectable()
 export class CompletionForwarder {
-  constructor(private readonly streamer: ResponseStreamer) {}
+  constructor(
+    private readonly streamer: ResponseStreamer,
+    private readonly inFlight: InFlightRequests,
+  ) {}
 
   async forward(endpoint: Endpoint, path: string, model: ModelService, body: Record<string, any>, raw: Buffer | undefined, reply: FastifyReply): Promise<void> {
     const context = model.config.model.max_model_len;
@@ -41,6 +45,7 @@ export class CompletionForwarder {
       if (!reply.raw.writableFinished) abort.abort();
     };
     reply.raw.once('close', onClose);
+    this.inFlight.add(abort);
     try {
       // The body goes upstream as the client sent it, unless `model` must become the served name.
       const payload = raw && body.model === model.servedName ? raw : JSON.stringify({ ...body, model: model.servedName });
@@ -56,9 +61,14 @@ export class CompletionForwarder {
         await reply.status(status).header('content-type', upstream.contentType || 'application/json').send(answer);
       }
     } catch (error) {
+      if (abort.signal.reason instanceof ShuttingDown) {
+        status = 503;
+        throw new ApiError(503, 'The server is shutting down; retry the request.', 'service_unavailable', 'shutting_down', null, { 'retry-after': '1' });
+      }
       status = abort.signal.aborted ? 499 : error instanceof ApiError ? error.status : 500;
       throw error;
     } finally {
+      this.inFlight.delete(abort);
       reply.raw.off('close', onClose);
       release();
       model.metrics.finished(endpoint, status, (performance.now() - started) / 1000);

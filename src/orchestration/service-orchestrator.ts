@@ -9,6 +9,7 @@ import { ModelServiceConfig } from '../config/model-config';
 import { MetricsListener } from '../monitoring/metrics-listener';
 import { ModelService } from '../services/ai-models/model-service';
 import { SimulatorProcess } from './engines/simulator-process';
+import { InFlightRequests } from './in-flight-requests';
 
 export interface ServeOptions {
   /** Bind every listener here instead of the configured hosts (tests: 127.0.0.1). */
@@ -107,6 +108,7 @@ export class ServiceOrchestrator {
     const app = await createHttpApp(ModelAppModule.forRoot(resolved, { enginePid: engine.pid }), {
       bodyLimit: model.service.max_body_bytes,
       logLevels: this.options.logLevels,
+      security: this.config.security,
     });
     this.apps.push(app);
     const host = this.options.host ?? model.service.host;
@@ -122,24 +124,30 @@ export class ServiceOrchestrator {
   private async startGateway(): Promise<void> {
     const gateway = this.config.gateway;
     const biggest = Math.max(gateway.max_body_bytes, ...this.config.models.map((m) => m.service.max_body_bytes));
-    const app = await createHttpApp(GatewayAppModule.forRoot(this.models.map((m) => m.service)), { bodyLimit: biggest, logLevels: this.options.logLevels });
+    const app = await createHttpApp(GatewayAppModule.forRoot(this.models.map((m) => m.service)), { bodyLimit: biggest, logLevels: this.options.logLevels, security: this.config.security });
     this.gatewayApp = app;
     await app.listen(gateway.port, this.options.host ?? gateway.host);
     this.gatewayUrl = urlOf(app);
     this.logger.log(`the gateway serves ${this.models.map((m) => m.id).join(', ')} on ${this.gatewayUrl}`);
   }
 
-  /** Stops accepting, lets requests in flight finish within the grace period, then cuts the rest. */
+  /**
+   * Stops accepting and lets requests in flight finish within the grace period; then aborts
+   * what is left with a clear answer (503, or an error event ending a stream), and closes.
+   */
   private async closeApp(app: NestFastifyApplication, graceMs: number): Promise<void> {
-    const server = app.getHttpServer();
+    const closed = app.close();
     let timer: NodeJS.Timeout | undefined;
-    const grace = new Promise<void>((resolve) => {
-      timer = setTimeout(() => {
-        server.closeAllConnections();
-        resolve();
-      }, graceMs);
-    });
-    await Promise.race([app.close(), grace]);
+    const graceOver = new Promise<'grace'>((resolve) => (timer = setTimeout(() => resolve('grace'), graceMs)));
+    if ((await Promise.race([closed, graceOver])) === 'grace') {
+      const inFlight = app.get(InFlightRequests);
+      this.logger.warn(`${inFlight.size} request(s) still running after ${graceMs} ms: ending them`);
+      inFlight.abortAll();
+      // Their answers are written at once; then nothing may hold the close any longer.
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      app.getHttpServer().closeAllConnections();
+      await closed;
+    }
     clearTimeout(timer);
   }
 }

@@ -6,6 +6,7 @@ import { Test, TestingModule } from '@nestjs/testing';
 import { simulatorModelFromConfig } from '../../src/cli/sim-command';
 import { loadCitadelConfig } from '../../src/config/config-loader';
 import { Mixtral8x7BConfig } from '../../src/services/ai-models/mixtral-8x7b/mixtral-8x7b.config';
+import { Phi3MiniConfig } from '../../src/services/ai-models/phi-3-mini/phi-3-mini.config';
 import { Mixtral8x7BModule, Mixtral8x7BService } from '../../src/services/ai-models/mixtral-8x7b/mixtral-8x7b.module';
 import { Phi3MiniModule, Phi3MiniService } from '../../src/services/ai-models/phi-3-mini/phi-3-mini.module';
 import { ModelService } from '../../src/services/ai-models/model-service';
@@ -63,7 +64,7 @@ describe('model modules in Test.createTestingModule', () => {
         return { status: 200, contentType: 'application/json', body, upstream: 'canned', progress: () => undefined };
       }
       upstreams(): UpstreamState[] {
-        return [{ url: 'canned', up: true, inFlight: 0, since: new Date(0).toISOString() }];
+        return [{ url: 'canned', up: true, circuit: 'closed', inFlight: 0, since: new Date(0).toISOString() }];
       }
       async probe() {
         return true;
@@ -73,7 +74,7 @@ describe('model modules in Test.createTestingModule', () => {
       }
       async close() {}
     }
-    const phi = loadCitadelConfig({ cwd: REPO, configDir: join(REPO, 'config'), env: {}, only: ['phi-3-mini'] }).model('phi-3-mini')!;
+    const phi = loadCitadelConfig({ cwd: REPO, configDir: join(REPO, 'config'), env: {}, only: ['phi-3-mini'] }).model('phi-3-mini') as Phi3MiniConfig;
     const custom = await Test.createTestingModule({ imports: [Phi3MiniModule.forRoot(phi)] })
       .overrideProvider(VllmEngine)
       .useValue(new CannedEngine())

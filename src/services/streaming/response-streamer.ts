@@ -97,6 +97,10 @@ export class ResponseStreamer {
       return 'completed';
     }
     discardBody(upstream.body);
+    if (upstreamAbort.signal.reason instanceof Error && upstreamAbort.signal.reason.name === 'ShuttingDown') {
+      res.end(sseErrorEvent('the server is shutting down; the stream was ended before it was complete', 'service_unavailable', 503));
+      return 'upstream_failed';
+    }
     if (idle) {
       res.end(sseErrorEvent(`the model engine sent nothing for ${options.idleTimeoutMs} ms; the stream was ended`, 'timeout_error', 504));
       return 'idle_timeout';
