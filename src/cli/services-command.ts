@@ -1,18 +1,13 @@
+import { runServiceManagerCommand, SERVICE_MANAGER_COMMANDS, SERVICE_MANAGER_USAGE } from '../services/core/service-manager/service-manager-cli';
 import { loadConfigForCommand } from './load-config';
 import { parseFlags } from './parse-flags';
 import { formatServiceTable, listServices } from './services-list';
 import { UsageError } from './usage-error';
 
-export const SERVICES_USAGE = `Usage: citadel-llm services <command> [options]
-
-Manage the model services.
-
-Commands:
-  list [--json]          the configured services: port, metrics port, memory, cores, context, engine
-
-Options:
-  --config-dir DIR       configuration folder (default: $CITADEL_CONFIG_DIR or the package's config/)
-  -h, --help             this help`;
+export const SERVICES_USAGE = SERVICE_MANAGER_USAGE.replace(
+  'Commands:\n',
+  'Commands:\n  list [--json]          the configured services: port, metrics port, memory, cores, context, engine\n',
+);
 
 export async function runServicesCommand(argv: string[]): Promise<number> {
   const [sub, ...rest] = argv;
@@ -29,6 +24,7 @@ export async function runServicesCommand(argv: string[]): Promise<number> {
     process.stdout.write((values.json ? JSON.stringify(rows, null, 2) : formatServiceTable(rows)) + '\n');
     return 0;
   }
+  if ((SERVICE_MANAGER_COMMANDS as readonly string[]).includes(sub)) return runServiceManagerCommand(sub, rest);
   throw new UsageError(`unknown services command "${sub}"`, SERVICES_USAGE);
 }
 

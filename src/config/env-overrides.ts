@@ -36,6 +36,7 @@ export const MODEL_ENV_KEYS: ReadonlyArray<readonly [suffix: string, path: strin
   ['ENGINE_MODE', 'engine.mode', 'string'],
   ['ENGINE_URLS', 'engine.urls', 'list'],
   ['VLLM_VERSION', 'engine.vllm.version', 'string'],
+  ['VLLM_EXECUTABLE', 'engine.vllm.executable', 'string'],
   ['CONNECT_TIMEOUT_MS', 'engine.timeouts.connect_ms', 'int'],
   ['FIRST_BYTE_TIMEOUT_MS', 'engine.timeouts.first_byte_ms', 'int'],
   ['FIRST_TOKEN_TIMEOUT_MS', 'engine.timeouts.first_token_ms', 'int'],

@@ -9,6 +9,7 @@ import { EngineFailure } from '../services/core/vllm-engine/engine-failure';
 import { readBody } from '../services/core/vllm-engine/read-body';
 import { EngineReply } from '../services/core/vllm-engine/vllm-engine';
 import { ResponseStreamer } from '../services/streaming/response-streamer';
+import { StreamOutcome } from '../services/streaming/stream-outcome';
 
 /** Events merged into one write when a model sets no `response_chunk_size`. */
 const DEFAULT_MERGED_EVENTS = 16;
@@ -36,7 +37,7 @@ export class CompletionForwarder {
       }
     }
     const stream = body.stream === true;
-    const release = await model.admission.admit({ stream });
+    const release = await model.admission.admit({ stream }, reply.raw);
     const started = performance.now();
     model.metrics.started();
     let status = 500;
@@ -87,17 +88,31 @@ export class CompletionForwarder {
 
   private async relay(model: ModelService, upstream: EngineReply, reply: FastifyReply, abort: AbortController, started: number): Promise<void> {
     const realtime = model.config.realtime;
+    const metrics = model.metrics;
+    // When the previous chunk was written (-1: none yet): the gaps are the inter-token latency.
+    let lastChunkAt = -1;
+    let outcome: StreamOutcome = 'upstream_failed';
     reply.hijack();
-    const outcome = await this.streamer.relay(upstream, reply.raw, {
-      upstreamAbort: abort,
-      maxMergedEvents: realtime?.response_chunk_size ?? DEFAULT_MERGED_EVENTS,
-      idleTimeoutMs: realtime ? realtime.connection_timeout_seconds * 1000 : model.config.engine.timeouts.idle_ms,
-      noDelay: realtime?.low_latency_mode ?? true,
-      observer: {
-        firstEvent: () => model.metrics.firstToken((performance.now() - started) / 1000),
-        usage: (u) => model.metrics.usage(u.prompt_tokens, u.completion_tokens),
-      },
-    });
+    metrics.streamStarted();
+    try {
+      outcome = await this.streamer.relay(upstream, reply.raw, {
+        upstreamAbort: abort,
+        maxMergedEvents: realtime?.response_chunk_size ?? DEFAULT_MERGED_EVENTS,
+        idleTimeoutMs: realtime ? realtime.connection_timeout_seconds * 1000 : model.config.engine.timeouts.idle_ms,
+        noDelay: realtime?.low_latency_mode ?? true,
+        observer: {
+          firstEvent: () => metrics.firstToken((performance.now() - started) / 1000),
+          event: (bytes, events) => {
+            const now = performance.now();
+            metrics.chunk(bytes, events, lastChunkAt < 0 ? -1 : (now - lastChunkAt) / 1000);
+            lastChunkAt = now;
+          },
+          usage: (u) => metrics.usage(u.prompt_tokens, u.completion_tokens),
+        },
+      });
+    } finally {
+      metrics.streamEnded(outcome);
+    }
     if (outcome === 'upstream_failed' || outcome === 'idle_timeout') model.metrics.upstreamError(outcome === 'idle_timeout' ? 'stream_idle' : 'stream_broken');
   }
 

@@ -7,7 +7,8 @@ import { ModelAppModule } from '../api/model-app.module';
 import { CitadelConfig } from '../config/citadel-config';
 import { ModelServiceConfig } from '../config/model-config';
 import { MetricsListener } from '../monitoring/metrics-listener';
-import { ModelService } from '../services/ai-models/model-service';
+import { EngineProcessInfo, ModelService } from '../services/ai-models/model-service';
+import { VllmProcess } from '../services/core/service-manager/vllm-process';
 import { SimulatorProcess } from './engines/simulator-process';
 import { InFlightRequests } from './in-flight-requests';
 
@@ -34,6 +35,8 @@ interface EngineHandle {
   urls: string[];
   pid?: number;
   stop(): Promise<void>;
+  /** How often the engine process was restarted (managed mode). */
+  restarts?(): number;
 }
 
 /**
@@ -86,11 +89,24 @@ export class ServiceOrchestrator {
         handle.pid = sim.pid;
         return handle;
       }
+      case 'managed': {
+        const vllm = await VllmProcess.forModel(model, {
+          logger: new Logger(`vllm:${model.id}`),
+          // This server stops the engine itself, after its requests have finished.
+          stopOnSignals: false,
+        });
+        const handle: EngineHandle = { urls: [], stop: () => vllm.stop(), restarts: () => vllm.restarts };
+        this.engines.push(handle);
+        handle.urls = [await vllm.start()];
+        handle.pid = vllm.pid;
+        vllm.on('ready', () => (handle.pid = vllm.pid));
+        return handle;
+      }
       case 'external':
         if (!model.engine.urls.length) throw new Error(`${model.id}: engine.mode is external but engine.urls is empty`);
         return { urls: model.engine.urls, stop: async () => undefined };
       default:
-        throw new Error(`${model.id}: engine mode "${model.engine.mode}" is not available in this version`);
+        throw new Error(`${model.id}: unknown engine mode "${model.engine.mode}"`);
     }
   }
 
@@ -105,7 +121,7 @@ export class ServiceOrchestrator {
     // The module sees the engine's real URLs; the loaded config stays as it was read.
     const resolved = instanceToInstance(model);
     resolved.engine.urls = engine.urls;
-    const app = await createHttpApp(ModelAppModule.forRoot(resolved, { enginePid: engine.pid }), {
+    const app = await createHttpApp(ModelAppModule.forRoot(resolved, { engineProcess: new EngineProcessInfo(() => engine.pid, () => engine.restarts?.() ?? 0) }), {
       bodyLimit: model.service.max_body_bytes,
       logLevels: this.options.logLevels,
       security: this.config.security,

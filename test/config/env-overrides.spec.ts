@@ -56,6 +56,7 @@ const CHANGES: Record<string, [path: string, change: Change]> = {
   ENGINE_MODE: ['engine.mode', { env: 'managed', expected: 'managed' }],
   ENGINE_URLS: ['engine.urls', { env: 'http://10.0.0.5:8000, https://vllm-b.internal:8443/', expected: ['http://10.0.0.5:8000', 'https://vllm-b.internal:8443/'] }],
   VLLM_VERSION: ['engine.vllm.version', { env: '0.18.1', expected: '0.18.1' }],
+  VLLM_EXECUTABLE: ['engine.vllm.executable', { env: '/opt/vllm/bin/vllm', expected: '/opt/vllm/bin/vllm' }],
   CONNECT_TIMEOUT_MS: ['engine.timeouts.connect_ms', { env: '1500', expected: 1500 }],
   FIRST_BYTE_TIMEOUT_MS: ['engine.timeouts.first_byte_ms', { env: '90000', expected: 90000 }],
   FIRST_TOKEN_TIMEOUT_MS: ['engine.timeouts.first_token_ms', { env: '15000', expected: 15000 }],

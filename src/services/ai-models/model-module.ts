@@ -10,8 +10,8 @@ import { ResponseStreamer } from '../streaming/response-streamer';
 import { EngineProcessInfo, ModelService } from './model-service';
 
 export interface ModelModuleOptions {
-  /** The engine process's pid, when this server started it (simulated or managed mode). */
-  enginePid?: number;
+  /** The engine process, when this server started it (simulated or managed mode). */
+  engineProcess?: EngineProcessInfo;
 }
 
 /** The engine a config describes: its replicas over HTTP, with the configured timeouts. */
@@ -46,7 +46,7 @@ export function defineModelModule(
     { provide: ModelMetrics, useFactory: (c: ModelServiceConfig) => new ModelMetrics(c.id), inject: [ModelServiceConfig] },
     { provide: InteractiveOrchestrator, useFactory: buildInteractive, inject: [ModelServiceConfig] },
     { provide: ModelAdmission, useFactory: buildAdmission, inject: [ModelServiceConfig, InteractiveOrchestrator] },
-    { provide: EngineProcessInfo, useValue: new EngineProcessInfo(options.enginePid) },
+    { provide: EngineProcessInfo, useValue: options.engineProcess ?? new EngineProcessInfo() },
     ResponseStreamer,
     service,
     ...(service === ModelService ? [] : [{ provide: ModelService, useExisting: service }]),

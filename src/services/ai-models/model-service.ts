@@ -10,9 +10,17 @@ import { EngineFailure } from '../core/vllm-engine/engine-failure';
 import { readBody } from '../core/vllm-engine/read-body';
 import { VllmEngine } from '../core/vllm-engine/vllm-engine';
 
-/** Where the engine's process runs, when it is ours (simulated or managed mode). */
+/** The engine's process, when it is ours (simulated or managed mode); it may be restarted. */
 export class EngineProcessInfo {
-  constructor(readonly pid?: number) {}
+  constructor(
+    private readonly currentPid: () => number | undefined = () => undefined,
+    /** Times the engine process was restarted. */
+    readonly restarts: () => number = () => 0,
+  ) {}
+
+  get pid(): number | undefined {
+    return this.currentPid();
+  }
 }
 
 export type ChatMessage = { role: string; content: string | null | object[]; name?: string };
@@ -35,7 +43,7 @@ export class ModelService implements OnApplicationShutdown {
     readonly admission: ModelAdmission,
     readonly metrics: ModelMetrics,
     @Optional() readonly interactive?: InteractiveOrchestrator,
-    @Optional() @Inject(EngineProcessInfo) private readonly engineProcess?: EngineProcessInfo,
+    @Optional() @Inject(EngineProcessInfo) readonly engineProcess?: EngineProcessInfo,
   ) {
     metrics.watchEngine(() => engine.upstreams());
   }

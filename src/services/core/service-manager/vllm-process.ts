@@ -43,6 +43,11 @@ export interface VllmProcessOptions {
   probeIntervalMs?: number;
   /** Grace between SIGTERM and SIGKILL when a start fails or this process is told to end (default 10 s). */
   killGraceMs?: number;
+  /**
+   * Stop the engine on SIGTERM/SIGINT (default true). A server that shuts down gracefully sets
+   * false and calls stop() itself once its requests have finished; the kill on exit stays.
+   */
+  stopOnSignals?: boolean;
 }
 
 export interface VllmRestartEvent {
@@ -225,7 +230,7 @@ export class VllmProcess extends EventEmitter {
     let resolveExit!: (value: { code: number | null; signal: NodeJS.Signals | null }) => void;
     const run: Running = { child, pid: child.pid, spawnedAt: Date.now(), alive: true, exited: new Promise((r) => (resolveExit = r)) };
     this.current = run;
-    ChildGuard.track(this);
+    ChildGuard.track(this, this.options.stopOnSignals ?? true);
 
     const secrets = command.secrets?.() ?? [];
     const relay = (stream: NodeJS.ReadableStream | null, level: 'log' | 'warn') => {
@@ -395,15 +400,20 @@ class ChildGuard {
   private static readonly onExit = () => {
     for (const p of ChildGuard.live) p.killNow();
   };
+  /** Engines whose owner leaves signals to us. */
+  private static readonly stopOnSignal = new Set<VllmProcess>();
   private static readonly onSignal = (signal: NodeJS.Signals) => {
-    const all = [...ChildGuard.live];
+    const all = [...ChildGuard.live].filter((p) => ChildGuard.stopOnSignal.has(p));
+    // Engines whose owner handles signals are not ours to stop, nor is the signal ours to re-raise.
+    if (all.length === 0) return;
     void Promise.allSettled(all.map((p) => p.stop(5000))).then(() => {
       if (process.listenerCount(signal) === 0) process.kill(process.pid, signal);
     });
   };
 
-  static track(p: VllmProcess): void {
+  static track(p: VllmProcess, stopOnSignals: boolean): void {
     this.live.add(p);
+    if (stopOnSignals) this.stopOnSignal.add(p);
     if (this.installed) return;
     this.installed = true;
     process.once('exit', this.onExit);
@@ -413,6 +423,7 @@ class ChildGuard {
 
   static forget(p: VllmProcess): void {
     this.live.delete(p);
+    this.stopOnSignal.delete(p);
     if (this.live.size > 0 || !this.installed) return;
     this.installed = false;
     process.removeListener('exit', this.onExit);
