@@ -14,6 +14,22 @@ export interface HttpAppOptions {
   security?: SecurityConfig;
 }
 
+/** The verifier for the keys `security` holds now, rebuilt only when they change. */
+class LiveApiKeys {
+  private digests?: readonly string[];
+  private verifier?: ApiKeyVerifier;
+
+  constructor(private readonly security: SecurityConfig) {}
+
+  current(): ApiKeyVerifier {
+    if (this.digests !== this.security.api_key_digests) {
+      this.digests = this.security.api_key_digests;
+      this.verifier = new ApiKeyVerifier(this.digests);
+    }
+    return this.verifier!;
+  }
+}
+
 /** Paths that need an API key when keys are configured. */
 function needsKey(url: string, security: SecurityConfig): boolean {
   return url.startsWith('/v1/') || (security.protect_metrics && url.startsWith('/metrics'));
@@ -41,18 +57,18 @@ export async function createHttpApp(module: unknown, options: HttpAppOptions): P
   const fastify = app.getHttpAdapter().getInstance();
   // Slow clients are cut; `server.timeout` stays 0, a socket timeout would kill long streams.
   fastify.server.headersTimeout = security.headers_timeout_ms;
-  const keys = new ApiKeyVerifier(security.api_key_digests);
-  if (keys.enabled) {
-    // Before the body is read or parsed: an unauthenticated client costs us nothing more.
-    fastify.addHook('onRequest', async (req, reply) => {
-      if (needsKey(req.url, security) && !keys.verify(req.headers.authorization)) {
-        const error = ApiError.unauthorized();
-        await reply.status(401).headers(error.headers).send(error.body());
-        return reply;
-      }
-      return undefined;
-    });
-  }
+  // Before the body is read or parsed: an unauthenticated client costs us nothing more. The
+  // keys are read from `security` on each request, so a config reload changes them at once.
+  const keys = new LiveApiKeys(security);
+  fastify.addHook('onRequest', async (req, reply) => {
+    const verifier = keys.current();
+    if (verifier.enabled && needsKey(req.url, security) && !verifier.verify(req.headers.authorization)) {
+      const error = ApiError.unauthorized();
+      await reply.status(401).headers(error.headers).send(error.body());
+      return reply;
+    }
+    return undefined;
+  });
   if (security.cors_origins.length) app.enableCors({ origin: security.cors_origins });
   app.useGlobalFilters(new OpenAIExceptionFilter());
   app.useGlobalPipes(new OpenAIValidationPipe({ maxDepth: security.max_json_depth, maxNodes: security.max_json_nodes }));

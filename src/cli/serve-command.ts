@@ -21,7 +21,8 @@ export async function runServeCommand(argv: string[]): Promise<number> {
     process.stdout.write(SERVE_USAGE + '\n');
     return 0;
   }
-  const config = loadConfigForCommand({ configDir: values['config-dir'] as string | undefined, only: positionals.length ? positionals : undefined });
+  const loadOptions = { configDir: values['config-dir'] as string | undefined, only: positionals.length ? positionals : undefined };
+  const config = loadConfigForCommand(loadOptions);
   const orchestrator = new ServiceOrchestrator(config, { host: values.host as string | undefined });
   const logger = new Logger('Serve');
 
@@ -31,7 +32,21 @@ export async function runServeCommand(argv: string[]): Promise<number> {
     process.once('SIGTERM', onSignal);
   });
   await orchestrator.start();
+  // SIGHUP (systemd's ExecReload): re-read the config and apply what can change live; a config
+  // that fails validation is refused with its reasons and the running one stays.
+  const reload = () => {
+    try {
+      const next = loadConfigForCommand(loadOptions);
+      const { applied, needsRestart } = orchestrator.reload(next);
+      logger.log(`SIGHUP: configuration reloaded (${applied.join(', ')})`);
+      for (const change of needsRestart) logger.warn(`SIGHUP: not applied, needs a restart: ${change}`);
+    } catch (error) {
+      logger.error(`SIGHUP: configuration refused, the running one stays: ${(error as Error).message}`);
+    }
+  };
+  process.on('SIGHUP', reload);
   const signal = await stopped;
+  process.off('SIGHUP', reload);
   logger.log(`${signal}: stopping`);
   // A second signal while stopping means "now".
   const force = () => process.exit(1);

@@ -9,16 +9,18 @@ export class ConcurrencyCap implements AdmissionRule {
   private active = 0;
   shed = 0;
 
-  constructor(private readonly limit: number) {}
+  /** `limit` is read on every admission, so a reloaded config applies at once. */
+  constructor(private readonly limit: () => number) {}
 
   get inProgress(): number {
     return this.active;
   }
 
   admit(): Release {
-    if (this.active >= this.limit) {
+    const limit = this.limit();
+    if (this.active >= limit) {
       this.shed++;
-      throw ApiError.rateLimited(`This model is working on its maximum of ${this.limit} requests; try again shortly.`, 1);
+      throw ApiError.rateLimited(`This model is working on its maximum of ${limit} requests; try again shortly.`, 1);
     }
     this.active++;
     let released = false;

@@ -7,6 +7,7 @@ import { ModelAppModule } from '../api/model-app.module';
 import { CitadelConfig } from '../config/citadel-config';
 import { ModelServiceConfig } from '../config/model-config';
 import { MetricsListener } from '../monitoring/metrics-listener';
+import { engineSettings } from '../services/ai-models/model-module';
 import { EngineProcessInfo, ModelService } from '../services/ai-models/model-service';
 import { VllmProcess } from '../services/core/service-manager/vllm-process';
 import { SimulatorProcess } from './engines/simulator-process';
@@ -50,6 +51,8 @@ export class ServiceOrchestrator {
   private readonly apps: NestFastifyApplication[] = [];
   private readonly metricsListeners: MetricsListener[] = [];
   private gatewayApp?: NestFastifyApplication;
+  /** The config each running model was given: reloads change it in place. */
+  private readonly live = new Map<string, ModelServiceConfig>();
   readonly models: RunningModel[] = [];
   gatewayUrl?: string;
 
@@ -77,6 +80,50 @@ export class ServiceOrchestrator {
     await Promise.all(this.apps.splice(0).map((app) => this.closeApp(app, grace)));
     await Promise.all(this.metricsListeners.splice(0).map((l) => l.close()));
     await Promise.all(this.engines.splice(0).map((e) => e.stop()));
+  }
+
+  /**
+   * Applies a reloaded config (SIGHUP) to the running services without dropping a connection:
+   * limits, caps, throttle rates, timeouts, retries, API keys, and engine URLs in external mode.
+   * Ports, names, paths and engine modes need a restart; those changes are reported, not applied.
+   */
+  reload(next: CitadelConfig): { applied: string[]; needsRestart: string[] } {
+    const applied: string[] = [];
+    const needsRestart: string[] = [];
+    for (const running of this.models) {
+      const current = this.live.get(running.id)!;
+      const wanted = next.model(running.id);
+      if (!wanted) {
+        needsRestart.push(`${running.id}: no longer enabled`);
+        continue;
+      }
+      const fixed: [string, unknown, unknown][] = [
+        ['service.port', current.service.port, wanted.service.port],
+        ['service.host', current.service.host, wanted.service.host],
+        ['monitoring.prometheus_port', current.monitoring.prometheus_port, wanted.monitoring.prometheus_port],
+        ['model.name', current.model.name, wanted.model.name],
+        ['model.path', current.model.path, wanted.model.path],
+        ['model.max_model_len', current.model.max_model_len, wanted.model.max_model_len],
+        ['engine.mode', current.engine.mode, wanted.engine.mode],
+        // The routers' name tables are built at start.
+        ['model.aliases', current.model.aliases.join(','), wanted.model.aliases.join(',')],
+      ];
+      for (const [key, was, now] of fixed) if (was !== now) needsRestart.push(`${running.id}: ${key} ${String(was)} → ${String(now)}`);
+      // In place: the admission rules and the forwarder read these objects on every request.
+      current.service.max_concurrent_requests = wanted.service.max_concurrent_requests;
+      if (current.realtime && wanted.realtime) Object.assign(current.realtime, wanted.realtime);
+      if (current.efficiency && wanted.efficiency) Object.assign(current.efficiency, wanted.efficiency);
+      Object.assign(current.engine.timeouts, wanted.engine.timeouts);
+      Object.assign(current.engine.retry, wanted.engine.retry);
+      Object.assign(current.engine.circuit_breaker, wanted.engine.circuit_breaker);
+      if (current.engine.mode === 'external' && wanted.engine.mode === 'external') current.engine.urls = wanted.engine.urls;
+      running.service.engine.reconfigure(engineSettings(current));
+      running.engineUrls = current.engine.urls;
+      applied.push(running.id);
+    }
+    Object.assign(this.config.security, next.security);
+    applied.push('security');
+    return { applied, needsRestart };
   }
 
   private async startEngine(model: ModelServiceConfig): Promise<EngineHandle> {
@@ -121,6 +168,7 @@ export class ServiceOrchestrator {
     // The module sees the engine's real URLs; the loaded config stays as it was read.
     const resolved = instanceToInstance(model);
     resolved.engine.urls = engine.urls;
+    this.live.set(model.id, resolved);
     const app = await createHttpApp(ModelAppModule.forRoot(resolved, { engineProcess: new EngineProcessInfo(() => engine.pid, () => engine.restarts?.() ?? 0) }), {
       bodyLimit: model.service.max_body_bytes,
       logLevels: this.options.logLevels,

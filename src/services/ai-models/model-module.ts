@@ -5,7 +5,7 @@ import { ModelAdmission } from '../../orchestration/admission';
 import { buildAdmission, buildInteractive } from '../../orchestration/admission-factory';
 import { InteractiveOrchestrator } from '../../orchestration/interactive-orchestrator';
 import { HttpVllmEngine } from '../core/vllm-engine/http-vllm-engine';
-import { VllmEngine } from '../core/vllm-engine/vllm-engine';
+import { EngineSettings, VllmEngine } from '../core/vllm-engine/vllm-engine';
 import { ResponseStreamer } from '../streaming/response-streamer';
 import { EngineProcessInfo, ModelService } from './model-service';
 
@@ -14,15 +14,22 @@ export interface ModelModuleOptions {
   engineProcess?: EngineProcessInfo;
 }
 
-/** The engine a config describes: its replicas over HTTP, with the configured timeouts. */
-export function engineFromConfig(config: ModelServiceConfig): VllmEngine {
+/** The engine settings a config describes. */
+export function engineSettings(config: ModelServiceConfig): EngineSettings {
   const { timeouts: t, retry, circuit_breaker: breaker } = config.engine;
-  return new HttpVllmEngine({
-    model: config.id,
+  return {
     urls: config.engine.urls,
     timeouts: { connectMs: t.connect_ms, firstByteMs: t.first_byte_ms, firstTokenMs: t.first_token_ms, idleMs: t.idle_ms },
     retry: { maxAttempts: retry.max_attempts, baseDelayMs: retry.base_delay_ms, maxDelayMs: retry.max_delay_ms, budgetRatio: retry.budget_ratio },
     breaker: { failureThreshold: breaker.failure_threshold, openMs: breaker.open_seconds * 1000 },
+  };
+}
+
+/** The engine a config describes: its replicas over HTTP, with the configured timeouts. */
+export function engineFromConfig(config: ModelServiceConfig): VllmEngine {
+  return new HttpVllmEngine({
+    model: config.id,
+    ...engineSettings(config),
     healthCheckIntervalSeconds: config.monitoring.health_check_interval,
   });
 }

@@ -4,12 +4,11 @@ import { EngineFailure, classifyTransportError } from './engine-failure';
 import { discardBody } from './read-body';
 import { Replica, ReplicaTimeouts } from './replica';
 import { RetryBudget, RetryOptions, backoffDelay, isRetryableStatus, sleep } from './retry-policy';
-import { EngineCall, EngineReply, UpstreamState, VllmEngine } from './vllm-engine';
+import { EngineCall, EngineReply, EngineSettings, UpstreamState, VllmEngine } from './vllm-engine';
 
-export interface HttpVllmEngineOptions {
+export interface HttpVllmEngineOptions extends EngineSettings {
   /** Used in log lines and errors. */
   model: string;
-  urls: string[];
   timeouts: ReplicaTimeouts & { firstTokenMs: number };
   retry: RetryOptions;
   breaker: CircuitBreakerOptions;
@@ -27,16 +26,16 @@ export interface HttpVllmEngineOptions {
  */
 export class HttpVllmEngine extends VllmEngine {
   private readonly logger: Logger;
-  private readonly replicas: Replica[];
-  private readonly budget: RetryBudget;
+  private replicas: Replica[];
+  private budget: RetryBudget;
   private readonly timer?: NodeJS.Timeout;
   private lastProgressAt = Date.now();
   private closed = false;
 
-  constructor(private readonly options: HttpVllmEngineOptions) {
+  constructor(private options: HttpVllmEngineOptions) {
     super();
     this.logger = new Logger(`VllmEngine:${options.model}`);
-    this.replicas = options.urls.map((url) => new Replica(url.replace(/\/+$/, ''), options.timeouts, options.connections ?? 256, options.breaker));
+    this.replicas = options.urls.map((url) => this.replicaFor(url));
     this.budget = new RetryBudget(options.retry.budgetRatio);
     if (options.healthCheckIntervalSeconds > 0) {
       this.timer = setInterval(() => void this.probe(), options.healthCheckIntervalSeconds * 1000);
@@ -74,6 +73,25 @@ export class HttpVllmEngine extends VllmEngine {
         throw new EngineFailure('aborted', 'the request was aborted', replica.url);
       });
     }
+  }
+
+  /**
+   * New settings from a reloaded config. Replicas that stay keep their pools and state; removed
+   * ones are closed once their requests have finished; timeouts apply to the next requests
+   * (connect and idle timeouts to new replicas' pools).
+   */
+  override reconfigure(settings: EngineSettings): void {
+    this.options = { ...this.options, ...settings };
+    this.budget = new RetryBudget(settings.retry.budgetRatio);
+    const wanted = settings.urls.map((u) => u.replace(/\/+$/, ''));
+    const kept = this.replicas.filter((r) => wanted.includes(r.url));
+    for (const gone of this.replicas.filter((r) => !wanted.includes(r.url))) void gone.pool.close().catch(() => undefined);
+    this.replicas = [...kept, ...wanted.filter((u) => !kept.some((r) => r.url === u)).map((u) => this.replicaFor(u))];
+    this.logger.log(`reconfigured: replicas ${this.replicas.map((r) => r.url).join(', ')}`);
+  }
+
+  private replicaFor(url: string): Replica {
+    return new Replica(url.replace(/\/+$/, ''), this.options.timeouts, this.options.connections ?? 256, this.options.breaker);
   }
 
   upstreams(): UpstreamState[] {

@@ -46,4 +46,18 @@ export abstract class VllmEngine {
   /** Requests in flight and the last time any of them received a byte (for stall detection). */
   abstract activity(): { inFlight: number; lastProgressAt: number };
   abstract close(): Promise<void>;
+
+  /**
+   * Takes new replica URLs and settings from a reloaded config, keeping requests in flight.
+   * Engines that cannot change live keep their settings (the default).
+   */
+  reconfigure(_settings: EngineSettings): void {}
+}
+
+/** What a config reload may change in an engine. */
+export interface EngineSettings {
+  urls: string[];
+  timeouts: { connectMs: number; firstByteMs: number; firstTokenMs: number; idleMs: number };
+  retry: { maxAttempts: number; baseDelayMs: number; maxDelayMs: number; budgetRatio: number };
+  breaker: { failureThreshold: number; openMs: number };
 }
