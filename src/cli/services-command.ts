@@ -1,7 +1,8 @@
 import { runServiceManagerCommand, SERVICE_MANAGER_COMMANDS, SERVICE_MANAGER_USAGE } from '../services/core/service-manager/service-manager-cli';
 import { loadConfigForCommand } from './load-config';
 import { parseFlags } from './parse-flags';
-import { formatServiceTable, listServices } from './services-list';
+import { ServiceManager } from '../services/core/service-manager/service-manager';
+import { formatServiceTable } from './services-table';
 import { UsageError } from './usage-error';
 
 export const SERVICES_USAGE = SERVICE_MANAGER_USAGE.replace(
@@ -20,7 +21,8 @@ export async function runServicesCommand(argv: string[]): Promise<number> {
     if (values.help) return help();
     if (positionals.length) throw new UsageError(`services list takes no arguments (got ${positionals.join(' ')})`, SERVICES_USAGE);
     const config = loadConfigForCommand({ configDir: values['config-dir'] as string | undefined });
-    const rows = listServices(config);
+    // Seed 1.1's ServiceManager.listServices().
+    const rows = new ServiceManager(config).listServices();
     process.stdout.write((values.json ? JSON.stringify(rows, null, 2) : formatServiceTable(rows)) + '\n');
     return 0;
   }

@@ -1,23 +1,18 @@
 import { Type } from 'class-transformer';
-import { ArrayMaxSize, ArrayNotEmpty, IsArray, IsInt, IsOptional, IsString, Min, ValidateNested, registerDecorator } from 'class-validator';
+import { ArrayMaxSize, ArrayNotEmpty, IsArray, IsInt, IsOptional, IsString, Min, ValidateNested } from 'class-validator';
+import { CustomRule } from './custom-rule';
 import { roleRule, SamplingParamsDto } from './sampling-params.dto';
 
 /** Message content: a string, null (assistant tool calls), or a list of typed parts. */
-function IsMessageContent(): PropertyDecorator {
-  return (target, propertyName) =>
-    registerDecorator({
-      name: 'isMessageContent',
-      target: target.constructor,
-      propertyName: propertyName as string,
-      options: { message: 'content must be a string or a list of content parts' },
-      validator: {
-        validate: (value: unknown) =>
-          value === null ||
-          typeof value === 'string' ||
-          (Array.isArray(value) && value.every((part) => part !== null && typeof part === 'object' && typeof (part as { type?: unknown }).type === 'string')),
-      },
-    });
-}
+const IsMessageContent = () =>
+  CustomRule(
+    'isMessageContent',
+    'content must be a string or a list of content parts',
+    (value) =>
+      value === null ||
+      typeof value === 'string' ||
+      (Array.isArray(value) && value.every((part) => part !== null && typeof part === 'object' && typeof (part as { type?: unknown }).type === 'string')),
+  );
 
 export class ChatMessageDto {
   @roleRule

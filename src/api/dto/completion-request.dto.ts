@@ -1,22 +1,18 @@
-import { IsBoolean, IsDefined, IsInt, IsOptional, Max, Min, registerDecorator } from 'class-validator';
+import { IsBoolean, IsDefined, IsInt, IsOptional, Max, Min } from 'class-validator';
+import { CustomRule } from './custom-rule';
 import { SamplingParamsDto } from './sampling-params.dto';
 
+const isTokens = (v: unknown) => Array.isArray(v) && v.length > 0 && v.every((t) => Number.isInteger(t) && (t as number) >= 0);
+
 /** OpenAI's prompt: a non-empty string, a list of strings, a list of token ids, or a list of those. */
-function IsPrompt(): PropertyDecorator {
-  const isTokens = (v: unknown) => Array.isArray(v) && v.length > 0 && v.every((t) => Number.isInteger(t) && (t as number) >= 0);
-  return (target, propertyName) =>
-    registerDecorator({
-      name: 'isPrompt',
-      target: target.constructor,
-      propertyName: propertyName as string,
-      options: { message: 'prompt must be a non-empty string, a list of strings, or a list of token ids' },
-      validator: {
-        validate: (value: unknown) =>
-          (typeof value === 'string' && value.length > 0) ||
-          (Array.isArray(value) && value.length > 0 && (value.every((s) => typeof s === 'string') || isTokens(value) || value.every(isTokens))),
-      },
-    });
-}
+const IsPrompt = () =>
+  CustomRule(
+    'isPrompt',
+    'prompt must be a non-empty string, a list of strings, or a list of token ids',
+    (value) =>
+      (typeof value === 'string' && value.length > 0) ||
+      (Array.isArray(value) && value.length > 0 && (value.every((s) => typeof s === 'string') || isTokens(value) || value.every(isTokens))),
+  );
 
 export class CompletionRequestDto extends SamplingParamsDto {
   @IsDefined({ message: 'prompt is required' }) @IsPrompt()

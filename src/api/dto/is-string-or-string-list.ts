@@ -1,15 +1,6 @@
-import { registerDecorator, ValidationOptions } from 'class-validator';
+import { CustomRule } from './custom-rule';
 
 /** A string, or a list of at most `max` strings (OpenAI's `stop`). */
-export function IsStringOrStringList(max: number, options?: ValidationOptions): PropertyDecorator {
-  return (target, propertyName) =>
-    registerDecorator({
-      name: 'isStringOrStringList',
-      target: target.constructor,
-      propertyName: propertyName as string,
-      options,
-      validator: {
-        validate: (value: unknown) => typeof value === 'string' || (Array.isArray(value) && value.length <= max && value.every((v) => typeof v === 'string')),
-      },
-    });
+export function IsStringOrStringList(max: number, message: string): PropertyDecorator {
+  return CustomRule('isStringOrStringList', message, (value) => typeof value === 'string' || (Array.isArray(value) && value.length <= max && value.every((v) => typeof v === 'string')));
 }

@@ -35,7 +35,7 @@ export class SamplingParamsDto {
   @IsOptional() @IsObject({ message: 'stream_options must be an object' }) @ValidateNested() @Type(() => StreamOptionsDto)
   stream_options?: StreamOptionsDto;
 
-  @IsOptional() @IsStringOrStringList(4, { message: 'stop must be a string or a list of up to 4 strings' })
+  @IsOptional() @IsStringOrStringList(4, 'stop must be a string or a list of up to 4 strings')
   stop?: string | string[];
 
   @IsOptional() @IsNumber({ allowNaN: false, allowInfinity: false }, { message: 'presence_penalty must be a number' })
