@@ -76,6 +76,9 @@ export function loadCitadelConfig(options: LoadOptions = {}): CitadelConfig {
     if (found.length === 0 && value.service.name !== id) {
       problems.push({ source: display(file), key: 'service.name', value: value.service.name, rule: `must be "${id}", the file's model id` });
     }
+    if (found.length === 0 && value.service.fallbacks.includes(id)) {
+      problems.push({ source: sources.get(id)!('service.fallbacks'), key: 'service.fallbacks', value: value.service.fallbacks, rule: 'must not name the model itself' });
+    }
     const wanted = options.only?.length ? options.only.includes(id) : value.service?.enabled !== false;
     if (wanted) models.push(value);
   }

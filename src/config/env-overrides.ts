@@ -42,6 +42,7 @@ export const MODEL_ENV_KEYS: ReadonlyArray<readonly [suffix: string, path: strin
   ['FIRST_TOKEN_TIMEOUT_MS', 'engine.timeouts.first_token_ms', 'int'],
   ['IDLE_TIMEOUT_MS', 'engine.timeouts.idle_ms', 'int'],
   ['MAX_CONCURRENT_REQUESTS', 'service.max_concurrent_requests', 'int'],
+  ['FALLBACKS', 'service.fallbacks', 'list'],
 ];
 
 /** The gateway's variables (ours). */

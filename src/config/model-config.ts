@@ -44,6 +44,14 @@ export class ServiceSection {
   @IsBoolean({ message: 'must be true or false' })
   enabled: boolean = true;
 
+  /**
+   * Models (ids) that answer in this one's place when none of its engine replicas is available,
+   * in order; only those served by the same process. The answer names the model that gave it.
+   */
+  @IsArray({ message: 'must be a list of model ids' })
+  @IsIn(['mixtral-8x7b', 'openchat-3.5', 'phi-3-mini', 'yi-34b'], { each: true, message: 'must be a list of model ids (mixtral-8x7b, openchat-3.5, phi-3-mini, yi-34b)' })
+  fallbacks: string[] = [];
+
   /** Requests this model works on at once (queued in the engine included); beyond: 429. */
   @IsInt({ message: 'must be a positive integer' }) @Min(1, { message: 'must be a positive integer' })
   max_concurrent_requests: number = 1024;

@@ -12,6 +12,7 @@ import { EngineProcessInfo, ModelService } from '../services/ai-models/model-ser
 import { VllmProcess } from '../services/core/service-manager/vllm-process';
 import { SimulatorProcess } from './engines/simulator-process';
 import { InFlightRequests } from './in-flight-requests';
+import { ModelDirectory } from './model-directory';
 
 export interface ServeOptions {
   /** Bind every listener here instead of the configured hosts (tests: 127.0.0.1). */
@@ -51,6 +52,8 @@ export class ServiceOrchestrator {
   private readonly apps: NestFastifyApplication[] = [];
   private readonly metricsListeners: MetricsListener[] = [];
   private gatewayApp?: NestFastifyApplication;
+  /** The running models, where fallbacks are found. */
+  private readonly directory = new ModelDirectory();
   /** The config each running model was given: reloads change it in place. */
   private readonly live = new Map<string, ModelServiceConfig>();
   readonly models: RunningModel[] = [];
@@ -169,7 +172,7 @@ export class ServiceOrchestrator {
     const resolved = instanceToInstance(model);
     resolved.engine.urls = engine.urls;
     this.live.set(model.id, resolved);
-    const app = await createHttpApp(ModelAppModule.forRoot(resolved, { engineProcess: new EngineProcessInfo(() => engine.pid, () => engine.restarts?.() ?? 0) }), {
+    const app = await createHttpApp(ModelAppModule.forRoot(resolved, { engineProcess: new EngineProcessInfo(() => engine.pid, () => engine.restarts?.() ?? 0) }, this.directory), {
       bodyLimit: model.service.max_body_bytes,
       logLevels: this.options.logLevels,
       security: this.config.security,
@@ -181,6 +184,7 @@ export class ServiceOrchestrator {
     this.metricsListeners.push(metrics);
     const metricsPort = await metrics.listen(model.monitoring.prometheus_port, host);
     const url = urlOf(app);
+    this.directory.register(app.get(ModelService));
     this.models.push({ id: model.id, url, metricsUrl: `http://${displayHost(host)}:${metricsPort}`, engineUrls: engine.urls, service: app.get(ModelService) });
     this.logger.log(`${model.id} serves on ${url} (metrics on :${metricsPort}, engine ${model.engine.mode} at ${engine.urls.join(', ')})`);
   }
@@ -188,7 +192,7 @@ export class ServiceOrchestrator {
   private async startGateway(): Promise<void> {
     const gateway = this.config.gateway;
     const biggest = Math.max(gateway.max_body_bytes, ...this.config.models.map((m) => m.service.max_body_bytes));
-    const app = await createHttpApp(GatewayAppModule.forRoot(this.models.map((m) => m.service)), { bodyLimit: biggest, logLevels: this.options.logLevels, security: this.config.security });
+    const app = await createHttpApp(GatewayAppModule.forRoot(this.models.map((m) => m.service), this.directory), { bodyLimit: biggest, logLevels: this.options.logLevels, security: this.config.security });
     this.gatewayApp = app;
     await app.listen(gateway.port, this.options.host ?? gateway.host);
     this.gatewayUrl = urlOf(app);

@@ -14,7 +14,7 @@ const PREFIXES: Record<ModelId, string> = {
   'yi-34b': 'YI_34B_',
 };
 
-type Change = { env: string; expected: unknown } | ((current: unknown) => { env: string; expected: unknown });
+type Change = { env: string; expected: unknown } | ((current: unknown, id: string) => { env: string; expected: unknown });
 
 /** The opposite of a boolean that may be missing (a section the model's YAML does not have). */
 const toggle = (defaultValue: boolean): Change => (current) => {
@@ -62,6 +62,11 @@ const CHANGES: Record<string, [path: string, change: Change]> = {
   FIRST_TOKEN_TIMEOUT_MS: ['engine.timeouts.first_token_ms', { env: '15000', expected: 15000 }],
   IDLE_TIMEOUT_MS: ['engine.timeouts.idle_ms', { env: '20000', expected: 20000 }],
   MAX_CONCURRENT_REQUESTS: ['service.max_concurrent_requests', { env: '77', expected: 77 }],
+  // Any two other models (a model may not fall back to itself).
+  FALLBACKS: ['service.fallbacks', (_current, id) => {
+    const others = ['mixtral-8x7b', 'openchat-3.5', 'phi-3-mini', 'yi-34b'].filter((m) => m !== id).slice(0, 2);
+    return { env: others.join(','), expected: others };
+  }],
 };
 
 /**
@@ -93,7 +98,7 @@ describe('per-model environment overrides (the seeds\' variable names)', () => {
 
   it.each(cases)('$variable sets $path of $id', ({ id, variable, path, change }) => {
     const before = getPath(baselineOf(id), path);
-    const { env, expected } = typeof change === 'function' ? change(before) : change;
+    const { env, expected } = typeof change === 'function' ? change(before, id) : change;
     expect(before).not.toEqual(expected);
 
     const config = load({ ...companions(id, path, baselineOf(id)), [variable]: env });
