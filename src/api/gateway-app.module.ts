@@ -1,11 +1,13 @@
 import { DynamicModule, Module } from '@nestjs/common';
+import { MonitoringHealthModule } from '../monitoring/health/health.module';
 import { CompletionForwarder } from '../orchestration/completion-forwarder';
 import { InFlightRequests } from '../orchestration/in-flight-requests';
+import { ModelDirectory } from '../orchestration/model-directory';
 import { ModelRouter } from '../orchestration/model-router';
 import { ModelService } from '../services/ai-models/model-service';
 import { ResponseStreamer } from '../services/streaming/response-streamer';
 import { HealthController } from './health.controller';
-import { MetricsController } from './metrics.controller';
+import { metricsEndpoint } from './metrics.controller';
 import { OpenAIController } from './openai.controller';
 
 /**
@@ -14,11 +16,12 @@ import { OpenAIController } from './openai.controller';
  */
 @Module({})
 export class GatewayAppModule {
-  static forRoot(models: ModelService[]): DynamicModule {
+  static forRoot(models: ModelService[], directory = new ModelDirectory()): DynamicModule {
     return {
       module: GatewayAppModule,
-      controllers: [OpenAIController, HealthController, MetricsController],
-      providers: [CompletionForwarder, InFlightRequests, ResponseStreamer, { provide: ModelRouter, useValue: new ModelRouter(models) }],
+      imports: [MonitoringHealthModule, ...metricsEndpoint()],
+      controllers: [OpenAIController, HealthController],
+      providers: [CompletionForwarder, InFlightRequests, { provide: ModelDirectory, useValue: directory }, ResponseStreamer, { provide: ModelRouter, useValue: new ModelRouter(models) }],
     };
   }
 }

@@ -1,67 +1,109 @@
 import { Controller, Get, Res } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
+import { ModelHealthReport, ModelHealthService } from '../monitoring/health/model-health.service';
 import { ModelRouter } from '../orchestration/model-router';
 import { ModelService } from '../services/ai-models/model-service';
 
-/** A model's health in the seeds' shape, plus the flags its extras add. */
-export function modelHealth(model: ModelService) {
-  const upstreams = model.engine.upstreams();
-  const up = upstreams.some((u) => u.up);
+/** A model's health in the seeds' shape, plus the flags its extras add and every check's details. */
+export function modelHealth(model: ModelService, report: ModelHealthReport) {
   return {
-    status: up ? 'healthy' : 'unhealthy',
+    status: report.status,
     model: model.id,
     context_length: model.config.model.max_model_len,
     ...(model.config.realtime ? { streaming: model.config.realtime.streaming_enabled } : {}),
     ...(model.config.efficiency ? { efficiency_mode: model.config.efficiency.efficiency_mode } : {}),
     timestamp: new Date().toISOString(),
-    ...(up ? {} : { failed_check: 'engine', reason: upstreams.map((u) => `${u.url}: ${u.lastError ?? 'down'}`).join('; ') || 'no engine configured' }),
-    engine: { mode: model.config.engine.mode, upstreams },
+    ...(report.failed_check ? { failed_check: report.failed_check, reason: report.reason, failed_checks: report.failed_checks } : {}),
+    checks: report.checks,
+    engine: { mode: model.config.engine.mode, upstreams: model.engine.upstreams() },
   };
 }
 
-/** /health on a model's port (seed shape), /health/live and /health/ready (Kubernetes). */
+/** healthy: all up; degraded: some down; unhealthy: all down. */
+function overall(statuses: string[]): 'healthy' | 'degraded' | 'unhealthy' {
+  const healthy = statuses.filter((s) => s === 'healthy').length;
+  return healthy === statuses.length ? 'healthy' : healthy === 0 ? 'unhealthy' : 'degraded';
+}
+
+function ms(seconds: number | null): number | null {
+  return seconds === null ? null : Math.round(seconds * 10_000) / 10;
+}
+
+/**
+ * /health on a model's port (the seeds' shape, 503 naming the failed check), the gateway's
+ * aggregate /health and /health/services, and /health/live and /health/ready (Kubernetes).
+ */
 @Controller('health')
 export class HealthController {
-  constructor(private readonly router: ModelRouter) {}
+  constructor(
+    private readonly router: ModelRouter,
+    private readonly health: ModelHealthService,
+  ) {}
 
   @Get()
-  async health(@Res() reply: FastifyReply): Promise<void> {
+  async status(@Res() reply: FastifyReply): Promise<void> {
     const models = this.router.models;
     if (models.length === 1) {
-      const body = modelHealth(models[0]);
+      const body = modelHealth(models[0], await this.health.check(models[0]));
       await reply.status(body.status === 'healthy' ? 200 : 503).send(body);
       return;
     }
-    const services = models.map(modelHealth);
-    const healthy = services.filter((s) => s.status === 'healthy').length;
-    const status = healthy === services.length ? 'healthy' : healthy === 0 ? 'unhealthy' : 'degraded';
-    await reply.status(status === 'unhealthy' ? 503 : 200).send({ status, timestamp: new Date().toISOString(), services: Object.fromEntries(services.map((s) => [s.model, s.status])) });
+    const reports = await Promise.all(models.map((m) => this.health.check(m)));
+    const status = overall(reports.map((r) => r.status));
+    await reply.status(status === 'unhealthy' ? 503 : 200).send({
+      status,
+      timestamp: new Date().toISOString(),
+      services: Object.fromEntries(models.map((m, i) => [m.id, reports[i].status])),
+    });
   }
 
-  /** The process is alive and its event loop turns. */
+  /** The process is alive: it answers, so its event loop turns. */
   @Get('live')
   live() {
-    return { status: 'ok' };
+    return { status: 'ok', timestamp: new Date().toISOString() };
   }
 
-  /** Ready to take traffic: at least one engine replica of every served model is up. */
+  /**
+   * Ready to take traffic. A model's port: its checks pass. The gateway: at least one model
+   * passes (a degraded gateway still routes to the healthy ones).
+   */
   @Get('ready')
   async ready(@Res() reply: FastifyReply): Promise<void> {
-    const down = this.router.models.filter((m) => !m.engine.upstreams().some((u) => u.up)).map((m) => m.id);
-    await reply.status(down.length ? 503 : 200).send(down.length ? { status: 'not_ready', engines_down: down } : { status: 'ready' });
+    const models = this.router.models;
+    const reports = await Promise.all(models.map((m) => this.health.check(m)));
+    const unhealthy = Object.fromEntries(models.flatMap((m, i) => (reports[i].status === 'healthy' ? [] : [[m.id, reports[i].failed_check]])));
+    const down = Object.keys(unhealthy).length;
+    const ready = models.length === 1 ? down === 0 : down < models.length;
+    await reply.status(ready ? 200 : 503).send({ status: ready ? 'ready' : 'not_ready', ...(down ? { unhealthy } : {}) });
   }
 
-  /** Every service with its port, engine and state (the gateway's view). */
+  /** Every service: port, status, engine mode, replicas and their state, latency target and observed p50/p95. */
   @Get('services')
-  services() {
-    const services = this.router.models.map((m) => ({
-      ...modelHealth(m),
-      port: m.config.service.port,
-      metrics_port: m.config.monitoring.prometheus_port,
-      target_latency_ms: m.config.performance.target_latency_ms,
-    }));
-    const healthy = services.filter((s) => s.status === 'healthy').length;
-    const status = healthy === services.length ? 'healthy' : healthy === 0 ? 'unhealthy' : 'degraded';
-    return { status, timestamp: new Date().toISOString(), services };
+  async services(@Res() reply: FastifyReply): Promise<void> {
+    const services = await Promise.all(
+      this.router.models.map(async (m) => {
+        const report = await this.health.check(m);
+        const latency = m.metrics.latency();
+        const target = m.config.performance.target_latency_ms;
+        return {
+          model: m.id,
+          status: report.status,
+          ...(report.failed_check ? { failed_check: report.failed_check, reason: report.reason } : {}),
+          port: m.config.service.port,
+          metrics_port: m.config.monitoring.prometheus_port,
+          engine: { mode: m.config.engine.mode, upstreams: m.engine.upstreams() },
+          target_latency_ms: target,
+          latency: {
+            p50_ms: ms(latency.p50),
+            p95_ms: ms(latency.p95),
+            samples: latency.samples,
+            within_target: latency.p95 === null ? null : latency.p95 * 1000 <= target,
+          },
+          checks: report.checks,
+        };
+      }),
+    );
+    // A report, not a probe: always 200; /health is the probe that answers 503.
+    await reply.send({ status: overall(services.map((s) => s.status)), timestamp: new Date().toISOString(), services });
   }
 }

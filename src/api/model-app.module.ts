@@ -1,26 +1,42 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { ModelServiceConfig } from '../config/model-config';
+import { MonitoringHealthModule } from '../monitoring/health/health.module';
+import { ModelMonitoring } from '../monitoring/model-monitoring';
 import { CompletionForwarder } from '../orchestration/completion-forwarder';
 import { InFlightRequests } from '../orchestration/in-flight-requests';
+import { ModelDirectory } from '../orchestration/model-directory';
 import { ModelRouter } from '../orchestration/model-router';
 import { ModelModuleOptions } from '../services/ai-models/model-module';
 import { modelModuleFor } from '../services/ai-models/model-modules';
 import { ModelService } from '../services/ai-models/model-service';
+import { EfficiencyController } from './efficiency.controller';
 import { HealthController } from './health.controller';
-import { MetricsController } from './metrics.controller';
+import { metricsEndpoint } from './metrics.controller';
 import { OpenAIController } from './openai.controller';
+import { StreamingMetricsController } from './streaming-metrics.controller';
 
-/** What listens on a model's own port: its module, OpenAI's REST, /health and /metrics. */
+/**
+ * What listens on a model's own port: its module, OpenAI's REST, /health and /metrics, plus
+ * /metrics/streaming for a model with a realtime section (OpenChat) and /efficiency and
+ * /metrics/efficiency for one with an efficiency section (Phi-3-Mini).
+ */
 @Module({})
 export class ModelAppModule {
-  static forRoot(config: ModelServiceConfig, options?: ModelModuleOptions): DynamicModule {
+  static forRoot(config: ModelServiceConfig, options?: ModelModuleOptions, directory = new ModelDirectory()): DynamicModule {
     return {
       module: ModelAppModule,
-      imports: [modelModuleFor(config, options)],
-      controllers: [OpenAIController, HealthController, MetricsController],
+      imports: [modelModuleFor(config, options), MonitoringHealthModule, ...metricsEndpoint(config.id)],
+      controllers: [
+        OpenAIController,
+        HealthController,
+        ...(config.realtime ? [StreamingMetricsController] : []),
+        ...(config.efficiency ? [EfficiencyController] : []),
+      ],
       providers: [
         CompletionForwarder,
+        ModelMonitoring,
         InFlightRequests,
+        { provide: ModelDirectory, useValue: directory },
         // A request naming no model gets this port's model.
         { provide: ModelRouter, useFactory: (m: ModelService) => new ModelRouter([m], m), inject: [ModelService] },
       ],

@@ -100,7 +100,7 @@ export function loadCitadelConfig(options: LoadOptions = {}): CitadelConfig {
   const security = validateInto(SecurityConfig, securityPlain, sourceFor('(defaults)', securityOverrides));
   problems.push(...security.problems);
 
-  problems.push(...findPortClashes(models, gateway.value, (owner, key) => sources.get(owner)!(key)));
+  problems.push(...findPortClashes(models, gateway.value, (owner, key) => sources.get(owner)?.(key) ?? `${owner} (${key})`));
   if (problems.length) throw new ConfigValidationError(problems);
 
   const warnings: string[] = [];

@@ -1,8 +1,57 @@
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { DURATION_BUCKETS, EfficiencyView, ModelSeries, STREAM_ENDS } from './model-series';
+import { Sample, ScrapeMetric } from './scrape-metric';
+
+const P = 'citadel_llm_';
+
+/** The families /metrics/streaming shows (seed 1.4). */
+export const STREAMING_FAMILIES = [
+  `${P}streams_active`,
+  `${P}streams_started_total`,
+  `${P}streams_ended_total`,
+  `${P}time_to_first_token_seconds`,
+  `${P}inter_token_latency_seconds`,
+  `${P}stream_chunks_total`,
+  `${P}stream_bytes_total`,
+  `${P}stream_cap`,
+  `${P}throttled_total`,
+] as const;
+
+/** Efficiency gauges: family suffix, help, and how to read it from the manager's view. */
+const EFFICIENCY_GAUGES: ReadonlyArray<[suffix: string, help: string, read: (v: EfficiencyView) => number | null]> = [
+  ['mode', '1 when efficiency_mode is on (the throttle applies).', (v) => (v.efficiencyMode ? 1 : 0)],
+  ['rate_limit_requests_per_second', 'The token bucket rate: efficiency.max_throughput_rps.', (v) => v.limitRps],
+  ['burst', 'Requests the token bucket admits at once after a quiet period.', (v) => v.burst],
+  ['max_concurrency', 'Requests at the engine at once at most: model.max_num_seqs.', (v) => v.maxConcurrency],
+  ['queue_capacity', 'Requests that may wait for admission: efficiency.queue_size.', (v) => v.queueCapacity],
+  ['admitted_requests_per_second', 'Requests admitted per second over the last 10 s.', (v) => v.admittedPerSecond],
+  ['in_flight_requests', 'Admitted requests not yet finished.', (v) => v.inFlight],
+  ['queue_depth', 'Requests waiting for admission now.', (v) => v.queueDepth],
+  ['tokens_per_second', 'Completion tokens per second over the last 10 s.', (v) => v.tokensPerSecond],
+  ['latency_p50_seconds', 'Observed median request latency (last 5 min, successful requests).', (v) => v.latencyP50Seconds],
+  ['latency_p95_seconds', 'Observed 95th percentile request latency (last 5 min, successful requests).', (v) => v.latencyP95Seconds],
+  ['requests_per_second_per_core', 'Throughput per CPU core of the allocation (performance.cpu_cores).', (v) => v.requestsPerSecondPerCore],
+  ['tokens_per_second_per_core', 'Completion tokens per second per CPU core of the allocation.', (v) => v.tokensPerSecondPerCore],
+  ['requests_per_second_per_gigabyte', 'Throughput per GB of the allocation (performance.memory_limit_gb).', (v) => v.requestsPerSecondPerGb],
+  ['tokens_per_second_per_gigabyte', 'Completion tokens per second per GB of the allocation.', (v) => v.tokensPerSecondPerGb],
+];
+
+/** The families /metrics/efficiency shows (seed 1.5). */
+export const EFFICIENCY_FAMILIES = [
+  ...EFFICIENCY_GAUGES.map(([suffix]) => `${P}efficiency_${suffix}`),
+  `${P}efficiency_optimization_active`,
+  `${P}target_latency_seconds`,
+  `${P}throttled_total`,
+] as const;
 
 /**
  * The process's one Prometheus registry: every `citadel_llm_*` family once, with the `model`
  * label telling models apart, and Node's default process metrics. Created on first use.
+ *
+ * The `model` label only ever holds a configured model id: series are created by ModelMetrics
+ * (bound to its model at boot) and by the per-model state below, never from request input.
+ * Families updated per streamed chunk are ScrapeMetrics over plain numbers, so the relay does
+ * not allocate per chunk.
  */
 export class MetricsRegistry {
   private static shared?: MetricsRegistry;
@@ -14,56 +63,93 @@ export class MetricsRegistry {
   readonly registry = new Registry();
   readonly requests: Counter<'model' | 'endpoint' | 'status'>;
   readonly duration: Histogram<'model' | 'endpoint'>;
-  readonly ttft: Histogram<'model'>;
   readonly active: Gauge<'model'>;
   readonly tokens: Counter<'model' | 'type'>;
   readonly upstreamErrors: Counter<'model' | 'kind'>;
-  readonly engineUp: Gauge<'model' | 'upstream'>;
-  /** Per model, the replicas `engineUp` reports at scrape time. */
-  readonly engines = new Map<string, () => { url: string; up: boolean }[]>();
+  private readonly models = new Map<string, ModelSeries>();
 
   private constructor() {
     const registers = [this.registry];
     collectDefaultMetrics({ register: this.registry });
-    this.requests = new Counter({ name: 'citadel_llm_requests_total', help: 'Requests answered, by endpoint and HTTP status.', labelNames: ['model', 'endpoint', 'status'], registers });
-    this.duration = new Histogram({
-      name: 'citadel_llm_request_duration_seconds',
-      help: 'Time from request to the end of the answer.',
-      labelNames: ['model', 'endpoint'],
-      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 30, 60],
-      registers,
+    // Gauges named like counters fail `promtool check metrics`; their per-type twins (without _total) stay.
+    for (const name of ['nodejs_active_handles_total', 'nodejs_active_requests_total', 'nodejs_active_resources_total']) this.registry.removeSingleMetric(name);
+    this.requests = new Counter({ name: `${P}requests_total`, help: 'Requests answered, by endpoint and HTTP status (499: the client left).', labelNames: ['model', 'endpoint', 'status'], registers });
+    this.duration = new Histogram({ name: `${P}request_duration_seconds`, help: 'Time from admission to the end of the answer.', labelNames: ['model', 'endpoint'], buckets: DURATION_BUCKETS, registers });
+    this.active = new Gauge({ name: `${P}active_requests`, help: 'Requests in progress (admitted, not yet answered).', labelNames: ['model'], registers });
+    this.tokens = new Counter({ name: `${P}tokens_total`, help: 'Tokens processed, from the engine usage reports (streams included).', labelNames: ['model', 'type'], registers });
+    this.upstreamErrors = new Counter({ name: `${P}upstream_errors_total`, help: 'Failed calls to the engine, by kind.', labelNames: ['model', 'kind'], registers });
+
+    const perModel = (name: string, help: string, type: 'counter' | 'gauge' | 'histogram', read: (s: ModelSeries) => Sample[]) =>
+      new ScrapeMetric(name, help, type, () => [...this.models.values()].flatMap(read)).register(this.registry);
+    const value = (s: ModelSeries, v: number | null | undefined, labels: Record<string, string> = {}): Sample[] =>
+      typeof v === 'number' && Number.isFinite(v) ? [{ labels: { model: s.model, ...labels }, value: v }] : [];
+
+    perModel(`${P}time_to_first_token_seconds`, 'Time from admission to the first streamed event.', 'histogram', (s) => s.stream.ttft.samples(`${P}time_to_first_token_seconds`, { model: s.model }));
+    perModel(`${P}inter_token_latency_seconds`, 'Gap between consecutive chunks of a streamed answer, as relayed.', 'histogram', (s) => s.stream.gap.samples(`${P}inter_token_latency_seconds`, { model: s.model }));
+    perModel(`${P}engine_up`, '1 when the engine replica is up (answers its health check and connections).', 'gauge', (s) =>
+      (s.engine?.() ?? []).map((u) => ({ labels: { model: s.model, upstream: u.url }, value: u.up ? 1 : 0 })),
+    );
+    perModel(`${P}engine_stalled`, '1 when requests are in flight and the engine sent no byte for monitoring.stall_timeout_seconds.', 'gauge', (s) => value(s, s.stalled ? (s.stalled() ? 1 : 0) : undefined));
+    perModel(`${P}model_memory_usage_bytes`, "Resident memory of the model's engine process (simulated or managed mode).", 'gauge', (s) => value(s, s.memory?.()));
+    perModel(`${P}model_memory_limit_bytes`, "The model's memory allocation (performance.memory_limit_gb).", 'gauge', (s) => value(s, s.memoryLimitBytes));
+    perModel(`${P}target_latency_seconds`, "The model's latency target (performance.target_latency_ms).", 'gauge', (s) => value(s, s.targetLatencySeconds));
+    perModel(`${P}service_start_time_seconds`, 'When the model service started (Unix time).', 'gauge', (s) => value(s, s.startTimeSeconds));
+    perModel(`${P}service_restarts_total`, 'Times this server restarted the model engine after it died (managed mode).', 'counter', (s) => value(s, s.restarts?.() ?? 0));
+    perModel(`${P}throttled_total`, 'Requests refused by admission (429), by rule and reason.', 'counter', (s) => {
+      const out: Sample[] = [];
+      const add = (key: string, n: number) => {
+        const [rule, reason] = key.split('|');
+        out.push({ labels: { model: s.model, rule, reason }, value: n });
+      };
+      for (const [key, n] of s.throttled) add(key, n);
+      for (const [key, read] of s.refusals) add(key, read());
+      return out;
     });
-    this.ttft = new Histogram({
-      name: 'citadel_llm_time_to_first_token_seconds',
-      help: 'Time from request to the first streamed event.',
-      labelNames: ['model'],
-      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 30],
-      registers,
-    });
-    this.active = new Gauge({ name: 'citadel_llm_active_requests', help: 'Requests in progress.', labelNames: ['model'], registers });
-    this.tokens = new Counter({ name: 'citadel_llm_tokens_total', help: 'Tokens processed, from the engine usage reports.', labelNames: ['model', 'type'], registers });
-    this.upstreamErrors = new Counter({ name: 'citadel_llm_upstream_errors_total', help: 'Failed calls to the engine, by kind.', labelNames: ['model', 'kind'], registers });
-    const engines = this.engines;
-    this.engineUp = new Gauge({
-      name: 'citadel_llm_engine_up',
-      help: '1 when the engine replica is up (answers its health check and connections).',
-      labelNames: ['model', 'upstream'],
-      registers,
-      // Read at scrape time: no timer, always the engines' current view.
-      collect() {
-        for (const [model, upstreams] of engines) for (const u of upstreams()) this.set({ model, upstream: u.url }, u.up ? 1 : 0);
-      },
-    });
+
+    perModel(`${P}streams_active`, 'Streams being relayed now.', 'gauge', (s) => value(s, s.stream.active));
+    perModel(`${P}streams_started_total`, 'Streams started.', 'counter', (s) => value(s, s.stream.started));
+    perModel(`${P}streams_ended_total`, 'Streams ended, by outcome: completed, client_aborted, upstream_failed, idle_timeout.', 'counter', (s) =>
+      STREAM_ENDS.map((outcome) => ({ labels: { model: s.model, outcome }, value: s.stream.ended[outcome] })),
+    );
+    perModel(`${P}stream_chunks_total`, 'SSE events relayed to clients.', 'counter', (s) => value(s, s.stream.chunks));
+    perModel(`${P}stream_bytes_total`, 'Bytes of SSE events relayed to clients.', 'counter', (s) => value(s, s.stream.bytes));
+    perModel(`${P}stream_cap`, 'Concurrent streams allowed (realtime.concurrent_users).', 'gauge', (s) => value(s, s.streamCap?.().cap));
+
+    for (const [suffix, help, read] of EFFICIENCY_GAUGES) {
+      perModel(`${P}efficiency_${suffix}`, help, 'gauge', (s) => {
+        const view = s.efficiency?.();
+        return view ? value(s, read(view)) : [];
+      });
+    }
+    perModel(`${P}efficiency_optimization_active`, '1 for each efficiency optimisation applied now.', 'gauge', (s) =>
+      Object.entries(s.efficiency?.().optimizations ?? {}).map(([optimization, on]) => ({ labels: { model: s.model, optimization }, value: on ? 1 : 0 })),
+    );
   }
 
-  /** The exposition text: everything, or one model's series plus the process's. */
-  async text(onlyModel?: string): Promise<string> {
-    const text = await this.registry.metrics();
-    if (!onlyModel) return text;
-    const mine = `model="${onlyModel}"`;
+  /** The state of one configured model (created on first use). */
+  series(model: string): ModelSeries {
+    let series = this.models.get(model);
+    if (!series) this.models.set(model, (series = new ModelSeries(model)));
+    return series;
+  }
+
+  /** The models with series in this process. */
+  get modelIds(): string[] {
+    return [...this.models.keys()];
+  }
+
+  /**
+   * The exposition text: every family, or only `families`; for one model, its own series (and,
+   * without a family list, the process's Node metrics).
+   */
+  async text(options: { model?: string; families?: readonly string[] } | string = {}): Promise<string> {
+    const { model, families } = typeof options === 'string' ? { model: options, families: undefined } : options;
+    const text = families ? (await Promise.all(families.map((f) => this.registry.getSingleMetricAsString(f)))).join('\n') + '\n' : await this.registry.metrics();
+    if (!model) return text;
+    const mine = `model="${model}"`;
     return text
       .split('\n')
-      .filter((line) => line.startsWith('#') || !line.startsWith('citadel_llm_') || line.includes(mine))
+      .filter((line) => line.startsWith('#') || !line.startsWith(P) || line.includes(mine))
       .join('\n');
   }
 }

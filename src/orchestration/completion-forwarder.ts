@@ -1,9 +1,10 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, Optional } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
 import { ApiError } from '../api/api-error';
 import { engineFailureToApiError } from '../api/engine-failure-to-api-error';
 import { Endpoint } from '../monitoring/model-metrics';
 import { InFlightRequests, ShuttingDown } from './in-flight-requests';
+import { ModelDirectory } from './model-directory';
 import { ModelService } from '../services/ai-models/model-service';
 import { EngineFailure } from '../services/core/vllm-engine/engine-failure';
 import { readBody } from '../services/core/vllm-engine/read-body';
@@ -27,6 +28,7 @@ export class CompletionForwarder {
   constructor(
     private readonly streamer: ResponseStreamer,
     private readonly inFlight: InFlightRequests,
+    @Optional() private readonly directory?: ModelDirectory,
   ) {}
 
   async forward(endpoint: Endpoint, path: string, model: ModelService, body: Record<string, any>, raw: Buffer | undefined, reply: FastifyReply): Promise<void> {
@@ -37,7 +39,11 @@ export class CompletionForwarder {
       }
     }
     const stream = body.stream === true;
-    const release = await model.admission.admit({ stream }, reply.raw);
+    const release = await model.admission.admit({ stream }, reply.raw).catch((error: unknown) => {
+      // A 429 is an answer too: requests_total counts it.
+      model.metrics.refused(endpoint, error instanceof ApiError ? error.status : 500);
+      throw error;
+    });
     const started = performance.now();
     model.metrics.started();
     let status = 500;
@@ -48,9 +54,9 @@ export class CompletionForwarder {
     reply.raw.once('close', onClose);
     this.inFlight.add(abort);
     try {
-      // The body goes upstream as the client sent it, unless `model` must become the served name.
-      const payload = raw && body.model === model.servedName ? raw : JSON.stringify({ ...body, model: model.servedName });
-      const upstream = await this.call(model, path, payload, abort.signal, stream);
+      const { upstream, answeredBy } = await this.callWithFallbacks(model, path, body, raw, abort.signal, stream);
+      // Which model answered: this one, or one of its fallbacks.
+      reply.raw.setHeader('x-citadel-model', answeredBy.id);
       if (stream && upstream.status === 200 && upstream.contentType.startsWith('text/event-stream')) {
         status = 200;
         await this.relay(model, upstream, reply, abort, started);
@@ -76,12 +82,47 @@ export class CompletionForwarder {
     }
   }
 
+  /**
+   * The model's engine; when none of its replicas is available, its fallbacks in order (those
+   * served by this process and up). Only a request that reached no engine moves: a failure after
+   * it reached one stays that engine's answer.
+   */
+  private async callWithFallbacks(
+    model: ModelService,
+    path: string,
+    body: Record<string, any>,
+    raw: Buffer | undefined,
+    signal: AbortSignal,
+    stream: boolean,
+  ): Promise<{ upstream: EngineReply; answeredBy: ModelService }> {
+    try {
+      // The body goes upstream as the client sent it, unless `model` must become the served name.
+      const payload = raw && body.model === model.servedName ? raw : JSON.stringify({ ...body, model: model.servedName });
+      return { upstream: await this.call(model, path, payload, signal, stream), answeredBy: model };
+    } catch (error) {
+      // Only where the request reached no engine: every replica known down, or refusing connections.
+      if (!(error instanceof ApiError && (error.code === 'engine_unavailable' || error.code === 'engine_unreachable'))) throw error;
+      for (const id of model.config.service.fallbacks) {
+        const fallback = this.directory?.get(id);
+        if (!fallback?.engine.upstreams().some((u) => u.up && u.circuit !== 'open')) continue;
+        try {
+          const upstream = await this.call(fallback, path, JSON.stringify({ ...body, model: fallback.servedName }), signal, stream);
+          return { upstream, answeredBy: fallback };
+        } catch {
+          // The next fallback, if any.
+        }
+      }
+      throw error;
+    }
+  }
+
   private async call(model: ModelService, path: string, payload: Buffer | string, signal: AbortSignal, stream: boolean): Promise<EngineReply> {
     try {
       return await model.engine.call({ method: 'POST', path, body: payload, signal, stream });
     } catch (error) {
       if (!(error instanceof EngineFailure)) throw error;
-      model.metrics.upstreamError(error.kind);
+      // A client that left is not the engine's fault.
+      if (error.kind !== 'aborted') model.metrics.upstreamError(error.kind);
       throw engineFailureToApiError(error, model.id);
     }
   }

@@ -74,7 +74,7 @@ export class ResponseStreamer {
             observer?.firstEvent?.();
           }
           const bytes = group.length === 1 ? group[0] : Buffer.concat(group);
-          observer?.event?.(bytes.length);
+          observer?.event?.(bytes.length, group.length);
           if (!res.write(bytes)) await this.drained(res);
           if (clientGone) break;
         }

@@ -6,9 +6,15 @@ export interface StreamUsage {
   completion_tokens: number;
 }
 
-/** What the relay reports while it runs (metrics hook in here). */
+/**
+ * What the relay reports while it runs (metrics hook in here). Called on the hot path: a hook
+ * must be cheap and must not throw.
+ */
 export interface StreamObserver {
+  /** The first event is about to be written (time to first token). */
   firstEvent?(): void;
-  event?(bytes: number): void;
+  /** One write to the client: `bytes` long, holding `events` complete SSE events. */
+  event?(bytes: number, events: number): void;
+  /** A usage report in the stream (`stream_options.include_usage`). */
   usage?(usage: StreamUsage): void;
 }

@@ -1,0 +1,36 @@
+import { Injectable } from '@nestjs/common';
+import { HealthIndicatorService } from '@nestjs/terminus';
+import { ModelService } from '../../services/ai-models/model-service';
+import { engineStall } from '../engine-stall';
+
+/**
+ * The engine: at least one replica up (its /health, probed every health_check_interval, and
+ * the outcome of real calls), and not stalled. vLLM's /health can answer 200 while its engine
+ * hangs, so requests in flight with no byte from the engine for stall_timeout_seconds make the
+ * engine unhealthy too.
+ */
+@Injectable()
+export class EngineHealthIndicator {
+  constructor(private readonly health: HealthIndicatorService) {}
+
+  check(model: ModelService, now = Date.now()) {
+    const indicator = this.health.check('engine');
+    const upstreams = model.engine.upstreams();
+    const stall = engineStall(model, now);
+    const details = {
+      mode: model.config.engine.mode,
+      upstreams,
+      in_flight: stall.inFlight,
+      last_progress: new Date(stall.progressAt).toISOString(),
+      stall_timeout_seconds: stall.stallTimeoutSeconds,
+    };
+    if (!upstreams.some((u) => u.up)) {
+      const reasons = upstreams.map((u) => `${u.url}: ${u.lastError ?? 'down'}`).join('; ') || 'no engine configured';
+      return indicator.down({ ...details, message: `no engine replica is up (${reasons})` });
+    }
+    if (stall.stalled) {
+      return indicator.down({ ...details, stalled: true, message: `stalled: ${stall.inFlight} request(s) in flight and no byte from the engine for ${Math.round(stall.silentMs / 1000)} s` });
+    }
+    return indicator.up(details);
+  }
+}

@@ -1,0 +1,76 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { HealthIndicatorService } from '@nestjs/terminus';
+import { ModelServiceConfig } from '../../config/model-config';
+import { ModelService } from '../../services/ai-models/model-service';
+import { DiskHealthIndicator } from './disk.health';
+import { EngineHealthIndicator } from './engine.health';
+import { EventLoopHealthIndicator } from './event-loop.health';
+
+const health = new HealthIndicatorService();
+
+describe('EngineHealthIndicator: stall detection', () => {
+  const NOW = 1_000_000;
+  /** A model whose engine reports `activity`, went busy at `busySince`, with a 120 s stall timeout. */
+  function model(activity: { inFlight: number; lastProgressAt: number }, busySince: number, up = true): ModelService {
+    return {
+      config: { engine: { mode: 'external' }, monitoring: { stall_timeout_seconds: 120 } },
+      engine: { upstreams: () => [{ url: 'http://vllm:8000', up, inFlight: activity.inFlight, since: '', lastError: up ? undefined : 'ECONNREFUSED' }], activity: () => activity },
+      metrics: { series: { busySince } },
+    } as unknown as ModelService;
+  }
+  const check = (m: ModelService) => new EngineHealthIndicator(health).check(m, NOW).engine;
+
+  it('is up when requests get bytes, and when nothing is in flight however long ago the last byte was', () => {
+    expect(check(model({ inFlight: 3, lastProgressAt: NOW - 1_000 }, NOW - 500_000)).status).toBe('up');
+    expect(check(model({ inFlight: 0, lastProgressAt: NOW - 3_600_000 }, NOW - 3_600_000)).status).toBe('up');
+  });
+
+  it('does not call a request that just started after a quiet hour stalled', () => {
+    expect(check(model({ inFlight: 1, lastProgressAt: NOW - 3_600_000 }, NOW - 1_000)).status).toBe('up');
+  });
+
+  it('is down, stalled, when requests are in flight and no byte came for stall_timeout_seconds', () => {
+    const result = check(model({ inFlight: 2, lastProgressAt: NOW - 121_000 }, NOW - 300_000));
+    expect(result).toMatchObject({ status: 'down', stalled: true, in_flight: 2 });
+    expect((result as { message?: string }).message).toMatch(/stalled: 2 request\(s\) in flight and no byte from the engine for 121 s/);
+  });
+
+  it('is down when no replica is up, naming why', () => {
+    expect(check(model({ inFlight: 0, lastProgressAt: NOW }, 0, false))).toMatchObject({ status: 'down', message: 'no engine replica is up (http://vllm:8000: ECONNREFUSED)' });
+  });
+});
+
+describe('EventLoopHealthIndicator', () => {
+  it('fails over the limit', () => {
+    const indicator = new EventLoopHealthIndicator(health);
+    expect(indicator.check({ max: 40, p50: 1 }).event_loop).toMatchObject({ status: 'up', max_lag_ms: 40, limit_ms: 1000 });
+    expect(indicator.check({ max: 1500, p50: 1 }).event_loop).toMatchObject({ status: 'down', message: 'the event loop was blocked for 1500 ms' });
+  });
+});
+
+describe('DiskHealthIndicator (managed mode)', () => {
+  let dir: string;
+  beforeAll(() => (dir = mkdtempSync(join(tmpdir(), 'citadel-disk-'))));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  const config = (mode: string, path: string) => ({ engine: { mode }, model: { path } }) as unknown as ModelServiceConfig;
+  const disk = new DiskHealthIndicator(health);
+
+  it('applies only when this server launches vLLM from the model path', () => {
+    expect(disk.applies(config('managed', dir))).toBe(true);
+    expect(disk.applies(config('simulated', dir))).toBe(false);
+    expect(disk.applies(config('external', dir))).toBe(false);
+  });
+
+  it('reports the free space under the model path', async () => {
+    const result = (await disk.check(config('managed', dir), 0)).disk;
+    expect(result).toMatchObject({ status: 'up', path: dir, free_bytes: expect.any(Number), total_bytes: expect.any(Number) });
+  });
+
+  it('fails below the free share, and when the model path is missing', async () => {
+    expect((await disk.check(config('managed', dir), 1.01)).disk).toMatchObject({ status: 'down', message: expect.stringMatching(/free under/) });
+    expect((await disk.check(config('managed', join(dir, 'nope')), 0)).disk).toMatchObject({ status: 'down', message: `the model path ${join(dir, 'nope')} does not exist` });
+  });
+});

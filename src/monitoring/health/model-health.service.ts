@@ -1,0 +1,78 @@
+import { Injectable, Logger } from '@nestjs/common';
+import { HealthCheckResult, HealthCheckService, HealthIndicatorFunction } from '@nestjs/terminus';
+import { ModelService } from '../../services/ai-models/model-service';
+import { DiskHealthIndicator } from './disk.health';
+import { EngineHealthIndicator } from './engine.health';
+import { EventLoopHealthIndicator } from './event-loop.health';
+import { MemoryHealthIndicator } from './memory.health';
+
+export type CheckDetails = Record<string, { status: string; message?: string; [key: string]: unknown }>;
+
+/** One model's health: every check's details, and the first failed check when there is one. */
+export interface ModelHealthReport {
+  status: 'healthy' | 'unhealthy';
+  /** The first check that failed (engine, memory, event_loop, disk, or shutdown while stopping). */
+  failed_check?: string;
+  reason?: string;
+  failed_checks?: string[];
+  checks: CheckDetails;
+}
+
+/**
+ * Runs a model's checks through Terminus: engine (replicas up, not stalled), memory, event loop,
+ * and disk in managed mode. Used by a model's own port and by the gateway for every model.
+ */
+@Injectable()
+export class ModelHealthService {
+  private readonly logger = new Logger('Health');
+  /** Each model's last status, process-wide: a change is logged once however many listeners ask. */
+  private static readonly last = new Map<string, string>();
+
+  constructor(
+    private readonly health: HealthCheckService,
+    private readonly engine: EngineHealthIndicator,
+    private readonly memory: MemoryHealthIndicator,
+    private readonly eventLoop: EventLoopHealthIndicator,
+    private readonly disk: DiskHealthIndicator,
+  ) {}
+
+  async check(model: ModelService): Promise<ModelHealthReport> {
+    const report = await this.evaluate(model);
+    const previous = ModelHealthService.last.get(model.id);
+    ModelHealthService.last.set(model.id, report.status);
+    if (previous !== undefined && previous !== report.status) {
+      if (report.status === 'healthy') this.logger.log(`${model.id} is healthy again`);
+      else this.logger.warn(`${model.id} is unhealthy: ${report.failed_check}: ${report.reason ?? ''}`);
+    }
+    return report;
+  }
+
+  private async evaluate(model: ModelService): Promise<ModelHealthReport> {
+    const indicators: HealthIndicatorFunction[] = [() => this.engine.check(model), () => this.memory.check(model), () => this.eventLoop.check()];
+    if (this.disk.applies(model.config)) indicators.push(() => this.disk.check(model.config));
+    const result = await this.run(indicators);
+    const checks = result.details as CheckDetails;
+    if (result.status === 'ok' || result.status === 'degraded') return { status: 'healthy', checks };
+    const failed = Object.keys(result.error ?? {});
+    if (result.status === 'shutting_down' && failed.length === 0) {
+      return { status: 'unhealthy', failed_check: 'shutdown', reason: 'the service is shutting down', failed_checks: ['shutdown'], checks };
+    }
+    const first = failed[0];
+    return { status: 'unhealthy', failed_check: first, reason: checks[first]?.message, failed_checks: failed, checks };
+  }
+
+  /** Terminus throws a 503 exception holding the result when a check fails; we want the result. */
+  private async run(indicators: HealthIndicatorFunction[]): Promise<HealthCheckResult> {
+    try {
+      return await this.health.check(indicators);
+    } catch (error) {
+      const response = (error as { getStatus?: () => number; getResponse?: () => unknown }).getResponse?.();
+      if ((error as { getStatus?: () => number }).getStatus?.() === 503 && isResult(response)) return response;
+      throw error;
+    }
+  }
+}
+
+function isResult(value: unknown): value is HealthCheckResult {
+  return typeof value === 'object' && value !== null && 'status' in value && 'details' in value;
+}
