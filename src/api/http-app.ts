@@ -1,3 +1,4 @@
+import { createServer, RequestListener } from 'node:http';
 import { LogLevel } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
@@ -49,14 +50,24 @@ export async function createHttpApp(module: unknown, options: HttpAppOptions): P
     requestTimeout: security.request_timeout_ms,
     return503OnClosing: true,
     logger: false,
+    // Node checks these timeouts every connectionsCheckingInterval (30 s by default): check
+    // often enough for the configured values to hold. `timeout` stays 0: it would cut streams.
+    serverFactory: (handler: RequestListener) =>
+      createServer(
+        {
+          headersTimeout: security.headers_timeout_ms,
+          requestTimeout: security.request_timeout_ms,
+          connectionsCheckingInterval: Math.min(1_000, security.headers_timeout_ms),
+          noDelay: true,
+        },
+        handler,
+      ),
   });
   const app = await NestFactory.create<NestFastifyApplication>(module as never, adapter, {
     rawBody: true,
     logger: options.logLevels ?? ['error', 'warn', 'log'],
   });
   const fastify = app.getHttpAdapter().getInstance();
-  // Slow clients are cut; `server.timeout` stays 0, a socket timeout would kill long streams.
-  fastify.server.headersTimeout = security.headers_timeout_ms;
   // Before the body is read or parsed: an unauthenticated client costs us nothing more. The
   // keys are read from `security` on each request, so a config reload changes them at once.
   const keys = new LiveApiKeys(security);

@@ -62,6 +62,17 @@ describe('upstream faults reach the client as clear errors', () => {
     expect(await again.json()).toMatchObject({ status: 'healthy', model: 'mixtral-8x7b', context_length: 32768 });
   });
 
+  it('an engine in slow start is down until its /health passes, then serves', async () => {
+    await setFaults(engine, { slowStartSeconds: 1 });
+    const service = server.models[0].service;
+    expect(await service.engine.probe()).toBe(false);
+    const refused = await complete();
+    expect(refused.status).toBe(503);
+    await new Promise((r) => setTimeout(r, 1_100));
+    expect(await service.engine.probe()).toBe(true);
+    expect((await complete()).status).toBe(200);
+  });
+
   it('the process lives on and serves after every fault', async () => {
     expect((await complete()).status).toBe(200);
   });
