@@ -1,19 +1,368 @@
+import { isLoadProfileName, LOAD_PROFILES } from '../bench/arrival-schedule';
+import { CertifyCliOptions, runCertifyCli } from '../bench/certify-run';
+import { exitOnSignal } from '../bench/exit-on-signal';
+import { LoadCliOptions, runLoadCli } from '../bench/load-run';
+import { OverheadCliOptions, runOverheadCli } from '../bench/overhead-run';
+import { ConfigValidationError } from '../config/config-problem';
+import { MODEL_IDS, isModelId } from '../config/model-ids';
+import { parseFlags } from './parse-flags';
 import { UsageError } from './usage-error';
 
 export const BENCH_USAGE = `Usage: citadel-llm bench <harness> [options]
 
 Harnesses:
-  certify    TC-L1-COMP-MIXTRAL-003 for any model (latency, throughput, concurrency, quality)
-  load       TC-L3-PERF-LOAD-001 constant-arrival-rate load
+  certify    TC-L1-COMP-MIXTRAL-003 for any model: latency, throughput, concurrency, resources, quality
+  load       TC-L3-PERF-LOAD-001: constant-arrival-rate load (baseline, ramp, sustained)
   overhead   the gateway's own cost: direct vs gateway vs nginx, side by side
 
-No harness is built into this version yet.`;
+Run "citadel-llm bench <harness> --help" for its options. Exit codes: 0 PASS (or done), 1 FAIL
+(or the run failed), 2 usage or configuration error.`;
+
+export const CERTIFY_USAGE = `Usage: citadel-llm bench certify --model <id> [options]
+
+Runs TC-L1-COMP-MIXTRAL-003's steps against a running service: single-request latency (the
+"complex" prompt), throughput of a concurrent batch, mean latency of concurrent requests, the
+service's peak memory and CPU, and a heuristic answer-quality score; targets from the model's
+config. Writes reports/performance_TC-L1-COMP-MIXTRAL-003_<model>_<timestamp>.json and prints a
+table with PASS/FAIL per criterion. Exit 0 on PASS, 1 on FAIL.
+
+Options:
+  --model ID                 ${MODEL_IDS.join(' | ')} (required)
+  --url URL                  the service (default http://127.0.0.1:<the model's port>); a model
+                             port, the gateway, or vLLM itself
+  --start                    start the model here for the run instead (its own process, on free
+                             loopback ports, engine: a simulator process)
+  --sim-profile P            with --start: config (the model's latency profile) | instant
+  --pid PID                  memory and CPU from /proc/PID and its children (default: the
+                             service's /metrics; with --start: the processes started)
+  --requests N               step 2's concurrent batch (default 50)
+  --concurrency N            step 3's concurrent requests (default 10)
+  --max-tokens N             max_tokens of each request (default 256)
+  --temperature F            (default 0.7)
+  --latency-target-ms N      instead of performance.target_latency_ms
+  --throughput-target-rps N  instead of performance.target_throughput_rps (the seed says 50)
+  --prompts FILE             test prompts (default bench/data/performance_test_prompts.json)
+  --timeout-ms N             per request (default 120000)
+  --api-key KEY              sent as "Authorization: Bearer KEY"
+  --reports-dir DIR          (default reports)
+  --config-dir DIR           configuration folder
+  --json                     print the report as JSON instead of the table
+  --quiet                    no progress lines
+  -h, --help                 this help`;
+
+export const LOAD_USAGE = `Usage: citadel-llm bench load --model <id> [--profile baseline|ramp|sustained] [options]
+
+TC-L3-PERF-LOAD-001: requests at a constant arrival rate (they leave on schedule whatever the
+answers do), cycling through the test prompts. Profiles: baseline ${LOAD_PROFILES.baseline.startRps} req/s for ${LOAD_PROFILES.baseline.durationS} s; ramp
+${LOAD_PROFILES.ramp.startRps} → ${LOAD_PROFILES.ramp.endRps} req/s over ${LOAD_PROFILES.ramp.durationS} s; sustained ${LOAD_PROFILES.sustained.startRps} req/s for ${LOAD_PROFILES.sustained.durationS} s. Reports the success ratio, latency
+percentiles, the achieved rate and the service's memory drift; writes
+reports/load_TC-L3-PERF-LOAD-001_<model>_<profile>_<timestamp>.json. Exit 0 on PASS, 1 on FAIL.
+
+Options:
+  --model ID                 ${MODEL_IDS.join(' | ')} (required)
+  --profile P                baseline | ramp | sustained (default baseline)
+  --duration S               seconds (shortens or lengthens the profile; a ramp keeps its rates)
+  --url URL, --start, --sim-profile P, --pid PID, --api-key KEY, --config-dir DIR, --reports-dir DIR
+                             as for certify
+  --max-tokens N             max_tokens of each request (default 64)
+  --timeout-ms N             per request (default 60000)
+  --max-in-flight N          due requests beyond this many in flight are dropped (default 1000)
+  --latency-target-ms N      p95 target instead of performance.target_latency_ms
+  --min-success F            success ratio to pass (default 0.99)
+  --max-memory-drift-pct F   memory growth allowed from the first to the last tenth (default 10)
+  --json, --quiet, -h, --help`;
+
+export const OVERHEAD_USAGE = `Usage: citadel-llm bench overhead [options]
+
+The gateway's cost on this machine, one run, side by side: A load → simulator (instant
+profile); B load → gateway model port → simulator; C load → nginx → simulator (when nginx is
+installed). Every server runs in its own process; load comes from wrk (or, without it, a Node
+load generator in its own process). Rounds interleave A/B/C at the same concurrency. Measures
+max throughput, latency at c=1 and at a fixed moderate rate, streaming time to first token and
+inter-chunk gap distortion, and the proxy's memory holding many idle-ish streams. Writes
+overhead.md, overhead.json and overhead.png to --out-dir and the raw samples to reports/.
+
+Options:
+  --model ID               the model port and simulator model (default mixtral-8x7b)
+  --rounds N               interleaved rounds (default 3)
+  --duration S             seconds per measurement (default 5)
+  --warmup S               warm-up per path and phase (default 1; 0: none)
+  --connections N          closed-loop concurrency for max throughput (default 64)
+  --rate N|auto            the fixed moderate rate, req/s (default auto: a quarter of the
+                           slowest path's max throughput in round 1)
+  --max-tokens N           tokens per request/response answer (default 16)
+  --stream-concurrency N   concurrent streams (default 16)
+  --stream-tokens N        tokens per stream (default 64)
+  --token-ms N             the simulator's time between tokens when streaming (default 20)
+  --idle-streams N         streams held at once for the memory figure (default 1000; 0: skip)
+  --idle-token-ms N        time between tokens of those streams (default 1000)
+  --hold S                 how long they are held while memory is sampled (default 3)
+  --load auto|wrk|node     the closed-loop load generator (default auto: wrk when installed)
+  --wrk PATH               the wrk executable (default: found on PATH)
+  --nginx auto|off|PATH    the reference proxy (default auto: found on PATH or /usr/sbin)
+  --nginx-workers N        nginx worker processes (default 1, like the gateway's one event loop)
+  --out-dir DIR            (default the package's bench/results)
+  --reports-dir DIR        where the raw samples go (default reports)
+  --from-raw FILE          measure nothing: analyse a saved run's raw samples again and rewrite
+                           the files in --out-dir
+  --config-dir DIR         configuration folder
+  --json                   print the analysis as JSON instead of the Markdown table
+  --quiet                  no progress lines
+  -h, --help               this help`;
+
+type Values = Record<string, string | boolean | (string | boolean)[] | undefined>;
+
+function str(values: Values, name: string): string | undefined {
+  const v = values[name];
+  return typeof v === 'string' ? v : undefined;
+}
+
+interface NumberRule {
+  integer?: boolean;
+  min?: number;
+  max?: number;
+}
+
+/** A numeric flag, checked; undefined when absent. */
+export function numberFlag(values: Values, name: string, rule: NumberRule, usage: string): number | undefined {
+  const raw = str(values, name);
+  if (raw === undefined) return undefined;
+  const n = /^\s*[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?\s*$/.test(raw) ? Number(raw) : NaN;
+  const ok = Number.isFinite(n) && (!rule.integer || Number.isInteger(n)) && (rule.min === undefined || n >= rule.min) && (rule.max === undefined || n <= rule.max);
+  if (!ok) {
+    const what = `${rule.integer ? 'an integer' : 'a number'}${rule.min !== undefined ? ` >= ${rule.min}` : ''}${rule.max !== undefined ? ` and <= ${rule.max}` : ''}`;
+    throw new UsageError(`--${name}: expected ${what}, got "${raw}"`, usage);
+  }
+  return n;
+}
+
+function modelFlag(values: Values, usage: string, fallback?: string): string {
+  const model = str(values, 'model') ?? fallback;
+  if (!model) throw new UsageError('--model is required', usage);
+  if (!isModelId(model)) throw new UsageError(`--model: unknown model "${model}" (known: ${MODEL_IDS.join(', ')})`, usage);
+  return model;
+}
+
+function urlFlag(values: Values, usage: string): string | undefined {
+  const url = str(values, 'url');
+  if (url === undefined) return undefined;
+  try {
+    const u = new URL(url);
+    if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new Error('not http');
+  } catch {
+    throw new UsageError(`--url: expected an http:// URL, got "${url}"`, usage);
+  }
+  return url;
+}
+
+function simProfileFlag(values: Values, usage: string): 'config' | 'instant' {
+  const p = str(values, 'sim-profile') ?? 'config';
+  if (p !== 'config' && p !== 'instant') throw new UsageError(`--sim-profile: expected config or instant, got "${p}"`, usage);
+  return p;
+}
+
+const SERVICE_FLAGS = {
+  model: { type: 'string' },
+  url: { type: 'string' },
+  start: { type: 'boolean' },
+  'sim-profile': { type: 'string' },
+  pid: { type: 'string' },
+  'api-key': { type: 'string' },
+  'config-dir': { type: 'string' },
+  'reports-dir': { type: 'string' },
+  'max-tokens': { type: 'string' },
+  'timeout-ms': { type: 'string' },
+  'latency-target-ms': { type: 'string' },
+  json: { type: 'boolean' },
+  quiet: { type: 'boolean' },
+} as const;
+
+function noPositionals(positionals: string[], usage: string): void {
+  if (positionals.length) throw new UsageError(`unexpected argument "${positionals[0]}"`, usage);
+}
+
+function serviceOptions(values: Values, usage: string) {
+  const url = urlFlag(values, usage);
+  if (url && values.start) throw new UsageError('--url and --start exclude each other', usage);
+  if (values['sim-profile'] !== undefined && !values.start) throw new UsageError('--sim-profile only applies with --start', usage);
+  return {
+    model: modelFlag(values, usage),
+    url,
+    start: values.start === true,
+    simProfile: simProfileFlag(values, usage),
+    pid: numberFlag(values, 'pid', { integer: true, min: 1 }, usage),
+    apiKey: str(values, 'api-key'),
+    configDir: str(values, 'config-dir'),
+    reportsDir: str(values, 'reports-dir') ?? 'reports',
+    latencyTargetMs: numberFlag(values, 'latency-target-ms', { min: 1 }, usage),
+    json: values.json === true,
+    quiet: values.quiet === true,
+  };
+}
+
+export function parseCertifyArgs(argv: string[]): CertifyCliOptions | 'help' {
+  const { values, positionals } = parseFlags(
+    argv,
+    {
+      ...SERVICE_FLAGS,
+      requests: { type: 'string' },
+      concurrency: { type: 'string' },
+      temperature: { type: 'string' },
+      'throughput-target-rps': { type: 'string' },
+      prompts: { type: 'string' },
+    },
+    CERTIFY_USAGE,
+  );
+  if (values.help) return 'help';
+  noPositionals(positionals, CERTIFY_USAGE);
+  return {
+    ...serviceOptions(values, CERTIFY_USAGE),
+    requests: numberFlag(values, 'requests', { integer: true, min: 1, max: 100_000 }, CERTIFY_USAGE) ?? 50,
+    concurrency: numberFlag(values, 'concurrency', { integer: true, min: 1, max: 100_000 }, CERTIFY_USAGE) ?? 10,
+    maxTokens: numberFlag(values, 'max-tokens', { integer: true, min: 1 }, CERTIFY_USAGE) ?? 256,
+    temperature: numberFlag(values, 'temperature', { min: 0, max: 2 }, CERTIFY_USAGE) ?? 0.7,
+    timeoutMs: numberFlag(values, 'timeout-ms', { integer: true, min: 1 }, CERTIFY_USAGE) ?? 120_000,
+    throughputTargetRps: numberFlag(values, 'throughput-target-rps', { min: 0 }, CERTIFY_USAGE),
+    promptsFile: str(values, 'prompts'),
+  };
+}
+
+export function parseLoadArgs(argv: string[]): LoadCliOptions | 'help' {
+  const { values, positionals } = parseFlags(
+    argv,
+    {
+      ...SERVICE_FLAGS,
+      profile: { type: 'string' },
+      duration: { type: 'string' },
+      'max-in-flight': { type: 'string' },
+      'min-success': { type: 'string' },
+      'max-memory-drift-pct': { type: 'string' },
+    },
+    LOAD_USAGE,
+  );
+  if (values.help) return 'help';
+  noPositionals(positionals, LOAD_USAGE);
+  const profile = str(values, 'profile') ?? 'baseline';
+  if (!isLoadProfileName(profile)) throw new UsageError(`--profile: expected ${Object.keys(LOAD_PROFILES).join(', ')}, got "${profile}"`, LOAD_USAGE);
+  return {
+    ...serviceOptions(values, LOAD_USAGE),
+    profile,
+    durationS: numberFlag(values, 'duration', { min: 0.1 }, LOAD_USAGE),
+    maxTokens: numberFlag(values, 'max-tokens', { integer: true, min: 1 }, LOAD_USAGE) ?? 64,
+    timeoutMs: numberFlag(values, 'timeout-ms', { integer: true, min: 1 }, LOAD_USAGE) ?? 60_000,
+    maxInFlight: numberFlag(values, 'max-in-flight', { integer: true, min: 1 }, LOAD_USAGE) ?? 1000,
+    minSuccess: numberFlag(values, 'min-success', { min: 0, max: 1 }, LOAD_USAGE) ?? 0.99,
+    maxMemoryDriftPct: numberFlag(values, 'max-memory-drift-pct', { min: 0 }, LOAD_USAGE) ?? 10,
+  };
+}
+
+export function parseOverheadArgs(argv: string[]): OverheadCliOptions | 'help' {
+  const u = OVERHEAD_USAGE;
+  const { values, positionals } = parseFlags(
+    argv,
+    {
+      model: { type: 'string' },
+      rounds: { type: 'string' },
+      duration: { type: 'string' },
+      warmup: { type: 'string' },
+      connections: { type: 'string' },
+      rate: { type: 'string' },
+      'max-tokens': { type: 'string' },
+      'stream-concurrency': { type: 'string' },
+      'stream-tokens': { type: 'string' },
+      'token-ms': { type: 'string' },
+      'idle-streams': { type: 'string' },
+      'idle-token-ms': { type: 'string' },
+      hold: { type: 'string' },
+      load: { type: 'string' },
+      wrk: { type: 'string' },
+      nginx: { type: 'string' },
+      'nginx-workers': { type: 'string' },
+      'out-dir': { type: 'string' },
+      'reports-dir': { type: 'string' },
+      'from-raw': { type: 'string' },
+      'config-dir': { type: 'string' },
+      json: { type: 'boolean' },
+      quiet: { type: 'boolean' },
+    },
+    u,
+  );
+  if (values.help) return 'help';
+  noPositionals(positionals, u);
+  const load = str(values, 'load') ?? 'auto';
+  if (load !== 'auto' && load !== 'wrk' && load !== 'node') throw new UsageError(`--load: expected auto, wrk or node, got "${load}"`, u);
+  const rateRaw = str(values, 'rate') ?? 'auto';
+  const rate = rateRaw === 'auto' ? 'auto' : (numberFlag(values, 'rate', { min: 1 }, u) as number);
+  return {
+    model: modelFlag(values, u, 'mixtral-8x7b'),
+    rounds: numberFlag(values, 'rounds', { integer: true, min: 1, max: 100 }, u) ?? 3,
+    durationS: numberFlag(values, 'duration', { min: 0.2, max: 3600 }, u) ?? 5,
+    warmupS: numberFlag(values, 'warmup', { min: 0, max: 600 }, u) ?? 1,
+    connections: numberFlag(values, 'connections', { integer: true, min: 1, max: 10_000 }, u) ?? 64,
+    rate,
+    maxTokens: numberFlag(values, 'max-tokens', { integer: true, min: 1, max: 4096 }, u) ?? 16,
+    streamConcurrency: numberFlag(values, 'stream-concurrency', { integer: true, min: 1, max: 10_000 }, u) ?? 16,
+    streamTokens: numberFlag(values, 'stream-tokens', { integer: true, min: 2, max: 4096 }, u) ?? 64,
+    tokenMs: numberFlag(values, 'token-ms', { min: 1, max: 10_000 }, u) ?? 20,
+    idleStreams: numberFlag(values, 'idle-streams', { integer: true, min: 0, max: 20_000 }, u) ?? 1000,
+    idleTokenMs: numberFlag(values, 'idle-token-ms', { min: 10, max: 60_000 }, u) ?? 1000,
+    holdS: numberFlag(values, 'hold', { min: 0.5, max: 600 }, u) ?? 3,
+    load,
+    wrk: str(values, 'wrk'),
+    nginx: str(values, 'nginx') ?? 'auto',
+    nginxWorkers: numberFlag(values, 'nginx-workers', { integer: true, min: 1, max: 64 }, u) ?? 1,
+    outDir: str(values, 'out-dir'),
+    reportsDir: str(values, 'reports-dir') ?? 'reports',
+    fromRaw: str(values, 'from-raw'),
+    configDir: str(values, 'config-dir'),
+    json: values.json === true,
+    quiet: values.quiet === true,
+  };
+}
+
+const HARNESSES: Record<string, { usage: string; run: (argv: string[]) => Promise<number> }> = {
+  certify: {
+    usage: CERTIFY_USAGE,
+    run: async (argv) => {
+      const o = parseCertifyArgs(argv);
+      return o === 'help' ? help(CERTIFY_USAGE) : runCertifyCli(o);
+    },
+  },
+  load: {
+    usage: LOAD_USAGE,
+    run: async (argv) => {
+      const o = parseLoadArgs(argv);
+      return o === 'help' ? help(LOAD_USAGE) : runLoadCli(o);
+    },
+  },
+  overhead: {
+    usage: OVERHEAD_USAGE,
+    run: async (argv) => {
+      const o = parseOverheadArgs(argv);
+      return o === 'help' ? help(OVERHEAD_USAGE) : runOverheadCli(o);
+    },
+  },
+};
+
+function help(usage: string): number {
+  process.stdout.write(usage + '\n');
+  return 0;
+}
 
 export async function runBenchCommand(argv: string[]): Promise<number> {
-  const [harness] = argv;
+  const [harness, ...rest] = argv;
   if (!harness || harness === '--help' || harness === '-h') {
     process.stdout.write(BENCH_USAGE + '\n');
     return harness ? 0 : 2;
   }
-  throw new UsageError(`the "${harness}" harness is not available in this version`, BENCH_USAGE);
+  const entry = HARNESSES[harness];
+  if (!entry) throw new UsageError(`unknown harness "${harness}"`, BENCH_USAGE);
+  try {
+    return await exitOnSignal(() => entry.run(rest));
+  } catch (error) {
+    // Usage and configuration errors are the dispatcher's (exit 2); a run that fails says why, exit 1.
+    if (error instanceof UsageError || error instanceof ConfigValidationError) throw error;
+    process.stderr.write(`citadel-llm bench ${harness}: ${(error as Error)?.message ?? String(error)}\n`);
+    return 1;
+  }
 }
