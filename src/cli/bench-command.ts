@@ -1,6 +1,8 @@
+import { join, resolve } from 'node:path';
 import { isLoadProfileName, LOAD_PROFILES } from '../bench/arrival-schedule';
 import { CertifyCliOptions, runCertifyCli } from '../bench/certify-run';
 import { exitOnSignal } from '../bench/exit-on-signal';
+import { lifecycleTable, LifecycleOptions, runLifecycle } from '../bench/lifecycle-harness';
 import { LoadCliOptions, runLoadCli } from '../bench/load-run';
 import { OverheadCliOptions, runOverheadCli } from '../bench/overhead-run';
 import { ConfigValidationError } from '../config/config-problem';
@@ -14,6 +16,7 @@ Harnesses:
   certify    TC-L1-COMP-MIXTRAL-003 for any model: latency, throughput, concurrency, resources, quality
   load       TC-L3-PERF-LOAD-001: constant-arrival-rate load (baseline, ramp, sustained)
   overhead   the gateway's own cost: direct vs gateway vs nginx, side by side
+  lifecycle  seed 1.1's service timings with a managed engine: start, restart, engine recovery
 
 Run "citadel-llm bench <harness> --help" for its options. Exit codes: 0 PASS (or done), 1 FAIL
 (or the run failed), 2 usage or configuration error.`;
@@ -320,6 +323,44 @@ export function parseOverheadArgs(argv: string[]): OverheadCliOptions | 'help' {
   };
 }
 
+export const LIFECYCLE_USAGE = `Usage: citadel-llm bench lifecycle [options]
+
+Seed 1.1's service timings, with the model's engine in managed mode: \`serve <model>\` started
+until its first answer (target < 30 s), the engine process killed until the first answer again
+(the restart with backoff), and a service restart (SIGTERM, start) until its first answer
+(target < 15 s). Exit 0 when the targets are met, 1 otherwise.
+
+Options:
+  --model ID      ${MODEL_IDS.join(' | ')} (default phi-3-mini)
+  --vllm PATH     the engine executable (default: the stand-in test/fixtures/fake-vllm/vllm,
+                  which accepts vLLM's flags and serves the simulator; give the real vllm on a GPU host)
+  --rounds N      (default 3)
+  --config-dir D  configuration folder
+  --json          the report as JSON
+  -h, --help      this help`;
+
+function parseLifecycleArgs(argv: string[]): LifecycleOptions & { json: boolean } | 'help' {
+  const u = LIFECYCLE_USAGE;
+  const { values, positionals } = parseFlags(argv, { model: { type: 'string' }, vllm: { type: 'string' }, rounds: { type: 'string' }, 'config-dir': { type: 'string' }, json: { type: 'boolean' } }, u);
+  if (values.help) return 'help';
+  if (positionals.length) throw new UsageError(`unexpected argument "${positionals[0]}"`, u);
+  const model = str(values, 'model') ?? 'phi-3-mini';
+  if (!isModelId(model)) throw new UsageError(`--model must be one of ${MODEL_IDS.join(', ')}`, u);
+  return {
+    model,
+    vllm: resolve(str(values, 'vllm') ?? join(__dirname, '..', '..', 'test', 'fixtures', 'fake-vllm', 'vllm')),
+    rounds: numberFlag(values, 'rounds', { integer: true, min: 1, max: 100 }, u) ?? 3,
+    configDir: str(values, 'config-dir'),
+    json: values.json === true,
+  };
+}
+
+async function runLifecycleCli(options: LifecycleOptions & { json: boolean }): Promise<number> {
+  const report = await runLifecycle({ ...options, progress: options.json ? undefined : (line) => process.stderr.write(line + '\n') });
+  process.stdout.write((options.json ? JSON.stringify(report, null, 2) : lifecycleTable(report)) + '\n');
+  return report.median.startS < report.targets.startS && report.median.restartS < report.targets.restartS ? 0 : 1;
+}
+
 const HARNESSES: Record<string, { usage: string; run: (argv: string[]) => Promise<number> }> = {
   certify: {
     usage: CERTIFY_USAGE,
@@ -333,6 +374,13 @@ const HARNESSES: Record<string, { usage: string; run: (argv: string[]) => Promis
     run: async (argv) => {
       const o = parseLoadArgs(argv);
       return o === 'help' ? help(LOAD_USAGE) : runLoadCli(o);
+    },
+  },
+  lifecycle: {
+    usage: LIFECYCLE_USAGE,
+    run: async (argv) => {
+      const o = parseLifecycleArgs(argv);
+      return o === 'help' ? help(LIFECYCLE_USAGE) : runLifecycleCli(o);
     },
   },
   overhead: {

@@ -39,6 +39,8 @@ interface EngineHandle {
   stop(): Promise<void>;
   /** How often the engine process was restarted (managed mode). */
   restarts?(): number;
+  /** Calls `ready` each time a restarted engine answers again (managed mode). */
+  onReady?(ready: () => void): void;
 }
 
 /**
@@ -145,7 +147,7 @@ export class ServiceOrchestrator {
           // This server stops the engine itself, after its requests have finished.
           stopOnSignals: false,
         });
-        const handle: EngineHandle = { urls: [], stop: () => vllm.stop(), restarts: () => vllm.restarts };
+        const handle: EngineHandle = { urls: [], stop: () => vllm.stop(), restarts: () => vllm.restarts, onReady: (ready) => vllm.on('ready', ready) };
         this.engines.push(handle);
         handle.urls = [await vllm.start()];
         handle.pid = vllm.pid;
@@ -184,8 +186,11 @@ export class ServiceOrchestrator {
     this.metricsListeners.push(metrics);
     const metricsPort = await metrics.listen(model.monitoring.prometheus_port, host);
     const url = urlOf(app);
-    this.directory.register(app.get(ModelService));
-    this.models.push({ id: model.id, url, metricsUrl: `http://${displayHost(host)}:${metricsPort}`, engineUrls: engine.urls, service: app.get(ModelService) });
+    const service = app.get(ModelService);
+    // A restarted engine takes traffic at once, not at the next health probe.
+    engine.onReady?.(() => void service.engine.probe());
+    this.directory.register(service);
+    this.models.push({ id: model.id, url, metricsUrl: `http://${displayHost(host)}:${metricsPort}`, engineUrls: engine.urls, service });
     this.logger.log(`${model.id} serves on ${url} (metrics on :${metricsPort}, engine ${model.engine.mode} at ${engine.urls.join(', ')})`);
   }
 
