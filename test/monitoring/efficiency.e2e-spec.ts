@@ -1,7 +1,7 @@
 import { Agent, request } from 'undici';
+import { startCitadel } from '../support/start-citadel';
 import { ServiceOrchestrator } from '../../src/orchestration/service-orchestrator';
 import { engineMetric, NO_FAULTS, setFaults, waitFor } from '../support/engine-control';
-import { startConfigured } from './start-configured';
 import { sampleValue, scrape } from './prom-text';
 
 const json = { 'content-type': 'application/json' };
@@ -31,7 +31,7 @@ describe('Phi-3-Mini at three times its configured rate (seed 1.5 throttle)', ()
   let url: string;
 
   beforeAll(async () => {
-    server = await startConfigured({ only: ['phi-3-mini'] });
+    server = await startCitadel({ only: ['phi-3-mini'] });
     url = server.models[0].url;
   }, 30_000);
 
@@ -148,7 +148,7 @@ describe('the admission queue holds requests until a slot frees, and lets go of 
 
   beforeAll(async () => {
     // One request at the engine at a time, two may wait (for long), plenty of tokens: only the slot binds.
-    server = await startConfigured({
+    server = await startCitadel({
       only: ['phi-3-mini'],
       configure: (c) => {
         const phi = c.model('phi-3-mini')!;

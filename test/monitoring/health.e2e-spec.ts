@@ -2,7 +2,6 @@ import { ServiceOrchestrator } from '../../src/orchestration/service-orchestrato
 import { NO_FAULTS, setFaults, waitFor } from '../support/engine-control';
 import { startCitadel } from '../support/start-citadel';
 import { sampleValue, scrape } from './prom-text';
-import { startConfigured } from './start-configured';
 
 const json = { 'content-type': 'application/json' };
 
@@ -32,7 +31,7 @@ describe('health: every model, the gateway, and its services view', () => {
 
   beforeAll(async () => {
     // Mixtral gives up on a silent engine after 1 s (the shipped default is 120 s).
-    server = await startConfigured({ configure: (c) => (c.model('mixtral-8x7b')!.monitoring.stall_timeout_seconds = 1) });
+    server = await startCitadel({ configure: (c) => (c.model('mixtral-8x7b')!.monitoring.stall_timeout_seconds = 1) });
   }, 30_000);
 
   afterAll(async () => {

@@ -1,5 +1,5 @@
 import { ServiceOrchestrator } from '../../src/orchestration/service-orchestrator';
-import { engineMetric, NO_FAULTS, setFaults, waitFor } from '../support/engine-control';
+import { resetEngine, setFaults, waitFor } from '../support/engine-control';
 import { startCitadel } from '../support/start-citadel';
 import { sampleValue } from './prom-text';
 
@@ -34,10 +34,7 @@ describe("OpenChat's /metrics/streaming (seed 1.4)", () => {
     await server?.stop();
   });
 
-  afterEach(async () => {
-    await setFaults(engine, NO_FAULTS);
-    await waitFor(async () => (await engineMetric(engine, 'vllm:num_requests_running')) === 0, 5_000, 'the engine to be idle');
-  });
+  afterEach(() => resetEngine(engine));
 
   const stats = async () => (await (await fetch(`${url}/metrics/streaming`, { headers: { accept: 'application/json' } })).json()) as Streaming;
   const stream = (extra: Record<string, unknown> = {}, signal?: AbortSignal) =>

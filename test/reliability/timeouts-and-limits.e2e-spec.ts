@@ -1,7 +1,7 @@
 import { request } from 'node:http';
 import { connect } from 'node:net';
 import { ServiceOrchestrator } from '../../src/orchestration/service-orchestrator';
-import { engineMetric, NO_FAULTS, setFaults, waitFor } from '../support/engine-control';
+import { NO_FAULTS, resetEngine, setFaults, waitFor } from '../support/engine-control';
 import { startCitadel } from '../support/start-citadel';
 
 const chat = { messages: [{ role: 'user', content: 'x' }], max_tokens: 3 };
@@ -24,10 +24,7 @@ describe('timeouts end to end', () => {
     await server?.stop();
   });
 
-  afterEach(async () => {
-    await setFaults(engine, NO_FAULTS);
-    await waitFor(async () => (await engineMetric(engine, 'vllm:num_requests_running')) === 0, 5_000, 'the engine to drop the timed-out request');
-  });
+  afterEach(() => resetEngine(engine));
 
   it('an engine that hangs gives a non-streaming client 504, and the engine request is aborted', async () => {
     await setFaults(engine, { hang: true });

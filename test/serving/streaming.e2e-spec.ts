@@ -1,7 +1,7 @@
 import { request } from 'node:http';
 import OpenAI from 'openai';
 import { ServiceOrchestrator } from '../../src/orchestration/service-orchestrator';
-import { engineMetric, NO_FAULTS, setFaults, waitFor } from '../support/engine-control';
+import { engineMetric, resetEngine, setFaults, waitFor } from '../support/engine-control';
 import { readSse } from '../support/sse';
 import { startCitadel } from '../support/start-citadel';
 
@@ -24,10 +24,7 @@ describe('SSE streaming', () => {
     await server?.stop();
   });
 
-  afterEach(async () => {
-    await setFaults(engine, NO_FAULTS);
-    await waitFor(async () => (await engineMetric(engine, 'vllm:num_requests_running')) === 0, 5_000, 'the engine to be idle');
-  });
+  afterEach(() => resetEngine(engine));
 
   const body = (extra: Record<string, unknown> = {}) => JSON.stringify({ messages: [{ role: 'user', content: 'Streaming test' }], max_tokens: 40, stream: true, ...extra });
 

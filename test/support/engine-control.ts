@@ -23,3 +23,9 @@ export async function waitFor(check: () => Promise<boolean> | boolean, timeoutMs
   }
   throw new Error(`timed out waiting for ${what}`);
 }
+
+/** Faults off, and every request the engine was running finished or dropped. */
+export async function resetEngine(engineUrl: string): Promise<void> {
+  await setFaults(engineUrl, NO_FAULTS);
+  await waitFor(async () => (await engineMetric(engineUrl, 'vllm:num_requests_running')) === 0, 5_000, 'the engine to be idle');
+}

@@ -1,6 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { CitadelConfig } from '../../src/config/citadel-config';
 import { loadCitadelConfig } from '../../src/config/config-loader';
 import { MODEL_IDS, envPrefix } from '../../src/config/model-ids';
 import { ServeOptions, ServiceOrchestrator } from '../../src/orchestration/service-orchestrator';
@@ -22,6 +23,8 @@ export interface StartOptions extends ServeOptions {
   only?: string[];
   /** More environment overrides (seed variable names). */
   env?: Record<string, string>;
+  /** A last word on the validated config, for keys no variable overrides (e.g. monitoring.stall_timeout_seconds). */
+  configure?: (config: CitadelConfig) => void;
 }
 
 /**
@@ -38,6 +41,7 @@ export async function startCitadel(options: StartOptions = {}): Promise<ServiceO
       env: { ...freePortsEnv(options.only), ...options.env },
       only: options.only,
     });
+    options.configure?.(config);
     const orchestrator = new ServiceOrchestrator(config, {
       host: '127.0.0.1',
       logLevels: ['error'],
