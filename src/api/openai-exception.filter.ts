@@ -52,6 +52,11 @@ export class OpenAIExceptionFilter implements ExceptionFilter {
     }
     const fastify = exception && typeof exception === 'object' ? fastifyErrorToApiError(exception as never) : undefined;
     if (fastify) return fastify;
+    // The client went away while its body was arriving: nobody reads the answer, and it is not our fault.
+    const gone = exception as { code?: string; message?: string } | undefined;
+    if (gone?.code === 'ECONNRESET' || gone?.message === 'aborted') {
+      return ApiError.invalid('The request body was not received completely.', null, 'request_aborted');
+    }
     this.logger.error(`unexpected error: ${(exception as Error)?.stack ?? String(exception)}`);
     return new ApiError(500, 'The server had an error while processing your request.', 'server_error', 'internal_error');
   }
