@@ -1,6 +1,6 @@
-import { Type } from 'class-transformer';
 import { ArrayMaxSize, ArrayNotEmpty, IsArray, IsInt, IsOptional, IsString, Min, ValidateNested } from 'class-validator';
 import { CustomRule } from './custom-rule';
+import { Nested } from './nested';
 import { roleRule, SamplingParamsDto } from './sampling-params.dto';
 
 /** Message content: a string, null (assistant tool calls), or a list of typed parts. */
@@ -30,7 +30,7 @@ export class ChatCompletionRequestDto extends SamplingParamsDto {
   @ArrayNotEmpty({ message: 'messages must contain at least one message' })
   @ArrayMaxSize(10_000, { message: 'messages may hold at most 10000 messages' })
   @ValidateNested({ each: true })
-  @Type(() => ChatMessageDto)
+  @Nested(() => ChatMessageDto)
   messages!: ChatMessageDto[];
 
   @IsOptional() @IsInt({ message: 'max_completion_tokens must be an integer' }) @Min(1, { message: 'max_completion_tokens must be at least 1' })

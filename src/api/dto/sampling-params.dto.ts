@@ -1,4 +1,4 @@
-import { Type } from 'class-transformer';
+import { Nested } from './nested';
 import { IsBoolean, IsIn, IsInt, IsNumber, IsObject, IsOptional, IsString, Max, Min, ValidateNested } from 'class-validator';
 import { IsStringOrStringList } from './is-string-or-string-list';
 
@@ -32,7 +32,7 @@ export class SamplingParamsDto {
   @IsOptional() @IsBoolean({ message: 'stream must be a boolean' })
   stream?: boolean;
 
-  @IsOptional() @IsObject({ message: 'stream_options must be an object' }) @ValidateNested() @Type(() => StreamOptionsDto)
+  @IsOptional() @IsObject({ message: 'stream_options must be an object' }) @ValidateNested() @Nested(() => StreamOptionsDto)
   stream_options?: StreamOptionsDto;
 
   @IsOptional() @IsStringOrStringList(4, 'stop must be a string or a list of up to 4 strings')
