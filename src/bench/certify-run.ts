@@ -6,27 +6,14 @@ import { renderCertifyTable } from './certify-table';
 import { loadPrompts } from './prompts';
 import { stderrProgress } from './progress';
 import { safeNamePart, writeJsonReport } from './report-writer';
-import { openServiceUnderTest } from './service-under-test';
+import { openServiceUnderTest, ServiceCliOptions } from './service-under-test';
 
-export interface CertifyCliOptions {
-  model: string;
-  url?: string;
-  start: boolean;
-  simProfile: 'config' | 'instant';
-  pid?: number;
-  apiKey?: string;
-  configDir?: string;
-  reportsDir: string;
-  latencyTargetMs?: number;
+export interface CertifyCliOptions extends ServiceCliOptions {
   throughputTargetRps?: number;
   requests: number;
   concurrency: number;
-  maxTokens: number;
   temperature: number;
-  timeoutMs: number;
   promptsFile?: string;
-  json: boolean;
-  quiet: boolean;
 }
 
 export async function runCertifyCli(o: CertifyCliOptions): Promise<number> {

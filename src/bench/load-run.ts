@@ -7,27 +7,14 @@ import { renderLoadTable } from './load-table';
 import { allPrompts, loadPrompts } from './prompts';
 import { stderrProgress } from './progress';
 import { safeNamePart, writeJsonReport } from './report-writer';
-import { openServiceUnderTest } from './service-under-test';
+import { openServiceUnderTest, ServiceCliOptions } from './service-under-test';
 
-export interface LoadCliOptions {
-  model: string;
+export interface LoadCliOptions extends ServiceCliOptions {
   profile: LoadProfileName;
   durationS?: number;
-  url?: string;
-  start: boolean;
-  simProfile: 'config' | 'instant';
-  pid?: number;
-  apiKey?: string;
-  configDir?: string;
-  reportsDir: string;
-  latencyTargetMs?: number;
-  maxTokens: number;
-  timeoutMs: number;
   maxInFlight: number;
   minSuccess: number;
   maxMemoryDriftPct: number;
-  json: boolean;
-  quiet: boolean;
 }
 
 export async function runLoadCli(o: LoadCliOptions): Promise<number> {

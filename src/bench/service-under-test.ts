@@ -57,3 +57,20 @@ export async function openServiceUnderTest(c: ServiceChoice, progress: Progress)
     throw error;
   }
 }
+
+/** What `certify` and `load` share on their command line: which service, and where reports go. */
+export interface ServiceCliOptions {
+  model: string;
+  url?: string;
+  start: boolean;
+  simProfile: 'config' | 'instant';
+  pid?: number;
+  apiKey?: string;
+  configDir?: string;
+  reportsDir: string;
+  latencyTargetMs?: number;
+  maxTokens: number;
+  timeoutMs: number;
+  json: boolean;
+  quiet: boolean;
+}
