@@ -3,7 +3,7 @@ import { LogLevel } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import { SecurityConfig } from '../config/security-config';
-import { ApiError } from './api-error';
+import { ApiError } from '../common/api-error';
 import { ApiKeyVerifier } from './api-key-verifier';
 import { OpenAIExceptionFilter } from './openai-exception.filter';
 import { OpenAIValidationPipe } from './validation-pipe';

@@ -1,7 +1,7 @@
 import { Injectable, Optional } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
-import { ApiError } from '../api/api-error';
-import { engineFailureToApiError } from '../api/engine-failure-to-api-error';
+import { ApiError } from '../common/api-error';
+import { engineFailureToApiError } from '../services/core/vllm-engine/engine-failure-to-api-error';
 import { Endpoint } from '../monitoring/model-metrics';
 import { InFlightRequests, ShuttingDown } from './in-flight-requests';
 import { ModelDirectory } from './model-directory';

@@ -1,4 +1,4 @@
-import { ApiError } from '../api/api-error';
+import { ApiError } from '../common/api-error';
 import { EfficiencyManager, QueueAbandoned, Throttled } from '../services/optimization/efficiency-manager';
 import { AdmissionRequest, AdmissionRule, Release } from './admission';
 

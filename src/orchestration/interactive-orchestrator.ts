@@ -1,4 +1,4 @@
-import { ApiError } from '../api/api-error';
+import { ApiError } from '../common/api-error';
 import { RealtimeSection } from '../config/model-config';
 import { AdmissionRule, Release } from './admission';
 import { Slots } from './slots';

@@ -1,7 +1,7 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { ModelServiceConfig } from '../config/model-config';
 import { MonitoringHealthModule } from '../monitoring/health/health.module';
-import { ModelMonitoring } from '../monitoring/model-monitoring';
+import { ModelMonitoring } from '../services/ai-models/model-monitoring';
 import { CompletionForwarder } from '../orchestration/completion-forwarder';
 import { InFlightRequests } from '../orchestration/in-flight-requests';
 import { ModelDirectory } from '../orchestration/model-directory';
@@ -9,11 +9,11 @@ import { ModelRouter } from '../orchestration/model-router';
 import { ModelModuleOptions } from '../services/ai-models/model-module';
 import { modelModuleFor } from '../services/ai-models/model-modules';
 import { ModelService } from '../services/ai-models/model-service';
-import { EfficiencyController } from './efficiency.controller';
-import { HealthController } from './health.controller';
-import { metricsEndpoint } from './metrics.controller';
-import { OpenAIController } from './openai.controller';
-import { StreamingMetricsController } from './streaming-metrics.controller';
+import { EfficiencyController } from '../api/efficiency.controller';
+import { HealthController } from '../api/health.controller';
+import { metricsEndpoint } from '../api/metrics.controller';
+import { OpenAIController } from '../api/openai.controller';
+import { StreamingMetricsController } from '../api/streaming-metrics.controller';
 
 /**
  * What listens on a model's own port: its module, OpenAI's REST, /health and /metrics, plus

@@ -1,7 +1,7 @@
 import { Injectable, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
-import { efficiencyManagerOf } from '../orchestration/admission-factory';
-import { ModelService } from '../services/ai-models/model-service';
-import { engineStall } from './engine-stall';
+import { efficiencyManagerOf } from '../../orchestration/admission-factory';
+import { ModelService } from './model-service';
+import { engineStall } from '../../monitoring/engine-stall';
 
 /**
  * A model listener's monitoring wiring: its targets and start time as series, its engine

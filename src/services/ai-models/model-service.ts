@@ -1,6 +1,6 @@
 import { Inject, Injectable, OnApplicationShutdown, Optional } from '@nestjs/common';
-import { ApiError } from '../../api/api-error';
-import { engineFailureToApiError } from '../../api/engine-failure-to-api-error';
+import { ApiError } from '../../common/api-error';
+import { engineFailureToApiError } from '../core/vllm-engine/engine-failure-to-api-error';
 import { ModelServiceConfig } from '../../config/model-config';
 import { ModelMetrics } from '../../monitoring/model-metrics';
 import { processCpuSeconds, processRssBytes } from '../../monitoring/process-stats';
