@@ -1,27 +1,8 @@
-import { ModelServiceConfig } from '../config/model-config';
 import { runSimCommand, SIM_USAGE } from '../simulator/sim-cli';
-import { SimulatorModel } from '../simulator/types';
+import { simulatorModelFromConfig } from '../simulator/model-from-config';
 import { loadCitadelConfig } from '../config/config-loader';
 
 export const SIM_CLI_USAGE = SIM_USAGE;
-
-/** A model's simulator settings, from its YAML `engine.simulator` section. */
-export function simulatorModelFromConfig(m: ModelServiceConfig): SimulatorModel {
-  const s = m.engine.simulator;
-  return {
-    id: m.id,
-    servedName: m.model.name,
-    maxModelLen: m.model.max_model_len,
-    maxNumSeqs: m.model.max_num_seqs,
-    profile: {
-      ttftBaseMs: s.ttft_base_ms,
-      prefillMsPerToken: s.prefill_ms_per_token,
-      itlBaseMs: s.itl_base_ms,
-      itlMsPerRunningSeq: s.itl_ms_per_running_seq,
-      maxWaiting: s.max_waiting,
-    },
-  };
-}
 
 export async function runSimCli(argv: string[]): Promise<number> {
   if (argv.includes('--help') || argv.includes('-h')) return runSimCommand(argv, {});

@@ -1,7 +1,4 @@
-/** Milliseconds on a monotonic clock (performance.now() unless a test gives another). */
-export type Clock = () => number;
-
-export const monotonicMs: Clock = () => performance.now();
+import { Clock, monotonicMs } from '../common/clock';
 
 /**
  * The most recent request latencies (a ring of fixed size, no allocation per record), for the

@@ -1,13 +1,14 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { ModelServiceConfig } from '../config/model-config';
 import { MonitoringHealthModule } from '../monitoring/health/health.module';
-import { ModelMonitoring } from '../services/ai-models/model-monitoring';
+import { buildAdmission } from '../orchestration/admission-factory';
 import { CompletionForwarder } from '../orchestration/completion-forwarder';
 import { InFlightRequests } from '../orchestration/in-flight-requests';
 import { ModelDirectory } from '../orchestration/model-directory';
 import { ModelRouter } from '../orchestration/model-router';
 import { ModelModuleOptions } from '../services/ai-models/model-module';
 import { modelModuleFor } from '../services/ai-models/model-modules';
+import { ModelMonitoring } from '../services/ai-models/model-monitoring';
 import { ModelService } from '../services/ai-models/model-service';
 import { EfficiencyController } from '../api/efficiency.controller';
 import { HealthController } from '../api/health.controller';
@@ -25,7 +26,7 @@ export class ModelAppModule {
   static forRoot(config: ModelServiceConfig, options?: ModelModuleOptions, directory = new ModelDirectory()): DynamicModule {
     return {
       module: ModelAppModule,
-      imports: [modelModuleFor(config, options), MonitoringHealthModule, ...metricsEndpoint(config.id)],
+      imports: [modelModuleFor(config, { admission: buildAdmission, ...options }), MonitoringHealthModule, ...metricsEndpoint(config.id)],
       controllers: [
         OpenAIController,
         HealthController,

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { Test, TestingModule } from '@nestjs/testing';
-import { simulatorModelFromConfig } from '../../src/cli/sim-command';
+import { simulatorModelFromConfig } from '../../src/simulator/model-from-config';
 import { loadCitadelConfig } from '../../src/config/config-loader';
 import { Mixtral8x7BConfig } from '../../src/config/models/mixtral-8x7b.config';
 import { Phi3MiniConfig } from '../../src/config/models/phi-3-mini.config';
