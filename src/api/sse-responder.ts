@@ -19,13 +19,17 @@ const SSE_HEADERS = {
  */
 export async function respondWithEvents(res: ServerResponse, answer: StreamAnswer): Promise<void> {
   const events = answer.events;
+  // The relay starts before anything else can fail: a started generator always runs its cleanup
+  // (the request's slot and metrics), however this ends. Its first event is awaited below.
+  const first = events.next();
+  // Awaited in the loop; this only keeps a failure from going unhandled if writing the head throws.
+  first.catch(() => undefined);
   let finished = false;
   try {
     res.writeHead(200, { ...SSE_HEADERS, ...answer.headers });
     if (answer.noDelay) res.socket?.setNoDelay(true);
     res.flushHeaders();
-    // At least one step is always taken: the relay settles the request when it ends or is closed.
-    for (let step = await events.next(); !step.done; step = await events.next()) {
+    for (let step = await first; !step.done; step = await events.next()) {
       if (res.destroyed) break;
       if (!res.write(step.value)) await drained(res);
       if (res.destroyed) break;

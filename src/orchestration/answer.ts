@@ -9,8 +9,9 @@ export interface JsonAnswer {
 /**
  * A stream the engine accepted (200, `text/event-stream`): the HTTP edge sends its headers
  * and then each buffer of `events` (complete SSE events, the last one `data: [DONE]`).
- * The edge must pull from `events` until it ends, or call its `return()` when the client
- * left: that is when the request's admission slot and metrics are settled.
+ * The edge must start pulling from `events` at once and go on until it ends, or call its
+ * `return()` when the client left: that is when the request's admission slot and metrics are
+ * settled (a generator closed before its first step would never run its cleanup).
  */
 export interface StreamAnswer {
   kind: 'stream';
