@@ -1,17 +1,17 @@
 import { Injectable, Optional } from '@nestjs/common';
 import { ApiError } from '../common/api-error';
-import { engineFailureToApiError } from '../services/core/vllm-engine/engine-failure-to-api-error';
-import { Endpoint } from '../monitoring/model-metrics';
 import { ShuttingDown } from '../common/shutting-down';
-import { Answer } from './answer';
-import { InFlightRequests } from './in-flight-requests';
-import { ModelDirectory } from './model-directory';
+import { Endpoint } from '../monitoring/model-metrics';
 import { ModelService } from '../services/ai-models/model-service';
 import { EngineFailure } from '../services/core/vllm-engine/engine-failure';
+import { engineFailureToApiError } from '../services/core/vllm-engine/engine-failure-to-api-error';
 import { readBody } from '../services/core/vllm-engine/read-body';
 import { EngineReply } from '../services/core/vllm-engine/vllm-engine';
 import { ResponseStreamer } from '../services/streaming/response-streamer';
 import { StreamOutcome } from '../services/streaming/stream-outcome';
+import { Answer } from './answer';
+import { InFlightRequests } from './in-flight-requests';
+import { ModelDirectory } from './model-directory';
 
 /** Events merged into one write when a model sets no `response_chunk_size`. */
 const DEFAULT_MERGED_EVENTS = 16;
