@@ -4,7 +4,7 @@ import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { SecurityConfig } from '../config/security-config';
-import { ApiError } from './api-error';
+import { ApiError } from '../common/api-error';
 import { ApiKeyVerifier } from './api-key-verifier';
 import { writeClientError } from './client-error';
 import { ConnectionBudget, REFUSED } from './connection-budget';
