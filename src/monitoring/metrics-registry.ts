@@ -4,6 +4,9 @@ import { Sample, ScrapeMetric } from './scrape-metric';
 
 const P = 'citadel_llm_';
 
+/** A replica's circuit breaker states, as `citadel_llm_engine_circuit_state` names them. */
+const CIRCUIT_STATES = ['closed', 'open', 'half_open'] as const;
+
 /** The families /metrics/streaming shows (seed 1.4). */
 export const STREAMING_FAMILIES = [
   `${P}streams_active`,
@@ -66,6 +69,7 @@ export class MetricsRegistry {
   readonly active: Gauge<'model'>;
   readonly tokens: Counter<'model' | 'type'>;
   readonly upstreamErrors: Counter<'model' | 'kind'>;
+  readonly localResourceErrors: Counter<'model' | 'code'>;
   private readonly models = new Map<string, ModelSeries>();
 
   private constructor() {
@@ -78,6 +82,13 @@ export class MetricsRegistry {
     this.active = new Gauge({ name: `${P}active_requests`, help: 'Requests in progress (admitted, not yet answered).', labelNames: ['model'], registers });
     this.tokens = new Counter({ name: `${P}tokens_total`, help: 'Tokens processed, from the engine usage reports (streams included).', labelNames: ['model', 'type'], registers });
     this.upstreamErrors = new Counter({ name: `${P}upstream_errors_total`, help: 'Failed calls to the engine, by kind.', labelNames: ['model', 'kind'], registers });
+    // `code` is one of a fixed set of errno names (LOCAL_RESOURCE_ERRORS), never request input.
+    this.localResourceErrors = new Counter({
+      name: `${P}local_resource_errors_total`,
+      help: 'Calls to an engine that failed in this process for lack of a resource (EMFILE, ENFILE, ENOBUFS, ...), by error code; never counted against the engine.',
+      labelNames: ['model', 'code'],
+      registers,
+    });
 
     const perModel = (name: string, help: string, type: 'counter' | 'gauge' | 'histogram', read: (s: ModelSeries) => Sample[]) =>
       new ScrapeMetric(name, help, type, () => [...this.models.values()].flatMap(read)).register(this.registry);
@@ -88,6 +99,9 @@ export class MetricsRegistry {
     perModel(`${P}inter_token_latency_seconds`, 'Gap between consecutive chunks of a streamed answer, as relayed.', 'histogram', (s) => s.stream.gap.samples(`${P}inter_token_latency_seconds`, { model: s.model }));
     perModel(`${P}engine_up`, '1 when the engine replica is up (answers its health check and connections).', 'gauge', (s) =>
       (s.engine?.() ?? []).map((u) => ({ labels: { model: s.model, upstream: u.url }, value: u.up ? 1 : 0 })),
+    );
+    perModel(`${P}engine_circuit_state`, "1 for the state each engine replica's circuit breaker is in (closed, open, half_open), 0 for the others.", 'gauge', (s) =>
+      (s.engine?.() ?? []).flatMap((u) => CIRCUIT_STATES.map((state) => ({ labels: { model: s.model, upstream: u.url, state }, value: u.circuit === state ? 1 : 0 }))),
     );
     perModel(`${P}engine_stalled`, '1 when requests are in flight and the engine sent no byte for monitoring.stall_timeout_seconds.', 'gauge', (s) => value(s, s.stalled ? (s.stalled() ? 1 : 0) : undefined));
     perModel(`${P}model_memory_usage_bytes`, "Resident memory of the model's engine process (simulated or managed mode).", 'gauge', (s) => value(s, s.memory?.()));

@@ -14,6 +14,8 @@ export const STREAM_ENDS: readonly StreamEnd[] = ['completed', 'client_aborted',
 export interface UpstreamView {
   url: string;
   up: boolean;
+  /** Its circuit breaker: closed, open or half_open. */
+  circuit?: string;
 }
 
 /** A stream cap's state (OpenChat's concurrent_users). */

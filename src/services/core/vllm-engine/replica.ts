@@ -1,4 +1,4 @@
-import { Pool } from 'undici';
+import { Pool, buildConnector } from 'undici';
 import { CircuitBreaker, CircuitBreakerOptions } from './circuit-breaker';
 import { UpstreamState } from './vllm-engine';
 
@@ -15,6 +15,8 @@ export class Replica {
   up = true;
   lastError?: string;
   since = new Date().toISOString();
+  /** When a call or probe to it last failed (ms since the epoch; 0: never). */
+  lastFailedAt = 0;
   readonly breaker: CircuitBreaker;
 
   constructor(
@@ -22,11 +24,13 @@ export class Replica {
     timeouts: ReplicaTimeouts,
     connections: number,
     breaker: CircuitBreakerOptions,
+    /** Opens sockets to the engine (tests wrap undici's own to inject socket errors). */
+    connector?: buildConnector.connector,
   ) {
     this.breaker = new CircuitBreaker(breaker);
     this.pool = new Pool(url, {
       connections,
-      connect: { timeout: timeouts.connectMs },
+      connect: connector ?? { timeout: timeouts.connectMs },
       headersTimeout: timeouts.firstByteMs,
       bodyTimeout: timeouts.idleMs,
       // Below vLLM's (uvicorn's) 5 s keep-alive, so we never reuse a socket the server is closing.
@@ -39,6 +43,11 @@ export class Replica {
   /** Takes traffic: health probes pass and the circuit lets calls through. */
   get available(): boolean {
     return this.up && this.breaker.canPass();
+  }
+
+  /** A call or probe failed because of the engine (never for a local error of ours). */
+  failed(): void {
+    this.lastFailedAt = Date.now();
   }
 
   markUp(): void {
@@ -58,6 +67,6 @@ export class Replica {
   }
 
   state(): UpstreamState {
-    return { url: this.url, up: this.up, circuit: this.breaker.state, inFlight: this.inFlight, lastError: this.lastError, since: this.since };
+    return { url: this.url, up: this.up, circuit: this.breaker.state, failures: this.breaker.failureCount, inFlight: this.inFlight, lastError: this.lastError, since: this.since };
   }
 }

@@ -26,6 +26,8 @@ export interface UpstreamState {
   up: boolean;
   /** The replica's circuit breaker: closed (normal), open (no traffic), half_open (one trial). */
   circuit: 'closed' | 'open' | 'half_open';
+  /** Failure events its breaker counted in a row (one crash with many calls in flight is one). */
+  failures?: number;
   inFlight: number;
   lastError?: string;
   /** When the state last changed (ISO time). */
