@@ -166,7 +166,7 @@ export class HttpVllmEngine extends VllmEngine {
       replica.markUp();
       if (response.statusCode >= 500) {
         replica.breaker.failure(ticket);
-        replica.failed();
+        replica.failed(`the engine answered ${response.statusCode}`);
       } else {
         replica.breaker.success(ticket);
       }
@@ -183,7 +183,7 @@ export class HttpVllmEngine extends VllmEngine {
         return failure;
       }
       replica.breaker.failure(ticket);
-      replica.failed();
+      replica.failed(failure.message);
       if (failure.kind === 'connect' || failure.kind === 'reset') {
         if (replica.up) this.logger.warn(`replica ${replica.url} marked down: ${failure.message}`);
         replica.markDown(failure.message);
@@ -259,7 +259,7 @@ export class HttpVllmEngine extends VllmEngine {
         replica.breaker.probePassed(ticket);
       } else {
         if (replica.up) this.logger.warn(`replica ${replica.url} marked down: /health answered ${res.statusCode}`);
-        replica.failed();
+        replica.failed(`/health answered ${res.statusCode}`);
         replica.markDown(`/health answered ${res.statusCode}`);
       }
     } catch (error) {
@@ -267,7 +267,7 @@ export class HttpVllmEngine extends VllmEngine {
       // A probe we could not make says nothing about the engine.
       if (failure.kind === 'local') return this.localError(error, failure);
       if (replica.up) this.logger.warn(`replica ${replica.url} marked down: ${failure.message}`);
-      replica.failed();
+      replica.failed(failure.message);
       replica.markDown(failure.message);
     }
   }

@@ -15,8 +15,9 @@ export class Replica {
   up = true;
   lastError?: string;
   since = new Date().toISOString();
-  /** When a call or probe to it last failed (ms since the epoch; 0: never). */
+  /** When a call or probe to it last failed (ms since the epoch; 0: never), and why. */
   lastFailedAt = 0;
+  lastFailure?: string;
   readonly breaker: CircuitBreaker;
 
   constructor(
@@ -46,8 +47,9 @@ export class Replica {
   }
 
   /** A call or probe failed because of the engine (never for a local error of ours). */
-  failed(): void {
+  failed(reason: string): void {
     this.lastFailedAt = Date.now();
+    this.lastFailure = reason;
   }
 
   markUp(): void {
@@ -67,6 +69,6 @@ export class Replica {
   }
 
   state(): UpstreamState {
-    return { url: this.url, up: this.up, circuit: this.breaker.state, failures: this.breaker.failureCount, inFlight: this.inFlight, lastError: this.lastError, since: this.since };
+    return { url: this.url, up: this.up, circuit: this.breaker.state, failures: this.breaker.failureCount, lastFailure: this.lastFailure, inFlight: this.inFlight, lastError: this.lastError, since: this.since };
   }
 }
