@@ -105,6 +105,7 @@ export class MetricsRegistry {
     );
     perModel(`${P}engine_stalled`, '1 when requests are in flight and the engine sent no byte for monitoring.stall_timeout_seconds.', 'gauge', (s) => value(s, s.stalled ? (s.stalled() ? 1 : 0) : undefined));
     perModel(`${P}model_memory_usage_bytes`, "Resident memory of the model's engine process (simulated or managed mode).", 'gauge', (s) => value(s, s.memory?.()));
+    perModel(`${P}model_load_seconds`, 'Seconds the engine took from spawn to its first passing health check, at its last start or restart (simulated or managed mode).', 'gauge', (s) => value(s, s.loadSeconds?.()));
     perModel(`${P}model_cpu_seconds_total`, "CPU time (user + system) of the model's engine process (simulated or managed mode); resets when the engine restarts.", 'counter', (s) => value(s, s.cpuSeconds?.()));
     perModel(`${P}context_utilization_ratio`, "Share of the model's context a request used: (prompt + completion tokens) / model.max_model_len, from the engine's usage.", 'histogram', (s) =>
       s.maxModelLen ? s.contextUse.samples(`${P}context_utilization_ratio`, { model: s.model }) : [],

@@ -134,6 +134,11 @@ export class ModelMetrics {
     this.series.startTimeSeconds = Date.now() / 1000;
   }
 
+  /** Seconds the engine process took from spawn to ready at its last (re)start. */
+  watchLoad(loadSeconds: () => number | undefined): void {
+    this.series.loadSeconds = loadSeconds;
+  }
+
   /** CPU seconds (user + system) of the engine process, when this server runs it. */
   watchCpu(cpuSeconds: () => number | undefined): void {
     this.series.cpuSeconds = cpuSeconds;

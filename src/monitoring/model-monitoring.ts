@@ -18,6 +18,7 @@ export class ModelMonitoring implements OnModuleInit, OnApplicationShutdown {
     metrics.serviceStarted();
     metrics.watchStall(() => engineStall(this.model).stalled);
     metrics.watchRestarts(() => this.model.engineProcess?.restarts() ?? 0);
+    metrics.watchLoad(() => this.model.engineProcess?.loadSeconds());
     metrics.watchCpu(() => {
       // Like memory: only an engine process this server runs.
       const pid = this.model.engineProcess?.pid;

@@ -77,6 +77,7 @@ export class ModelSeries {
   busySince = 0;
   startTimeSeconds = Date.now() / 1000;
   restarts?: () => number;
+  loadSeconds?: () => number | undefined;
   targetLatencySeconds?: number;
   memoryLimitBytes?: number;
   /** model.max_model_len: the denominator of the context utilisation histogram. */

@@ -68,6 +68,8 @@ describe('Prometheus metrics', () => {
       'citadel_llm_streams_started_total',
       'citadel_llm_context_utilization_ratio',
       'citadel_llm_model_cpu_seconds_total',
+      'citadel_llm_model_load_seconds',
+      'citadel_llm_engine_circuit_state',
     ]) {
       expect(families).toContain(family);
     }
@@ -81,6 +83,8 @@ describe('Prometheus metrics', () => {
       expect(sampleValue(text, 'citadel_llm_model_memory_usage_bytes', { model: m.id })).toBeGreaterThan(1024 * 1024);
       // ...and its CPU time, so Prometheus has what /efficiency shows.
       expect(sampleValue(text, 'citadel_llm_model_cpu_seconds_total', { model: m.id })).toBeGreaterThan(0);
+      // The simulator child's time from spawn to ready (the seeds' model loading time).
+      expect(sampleValue(text, 'citadel_llm_model_load_seconds', { model: m.id })).toBeGreaterThan(0);
       expect(sampleValue(text, 'citadel_llm_service_start_time_seconds', { model: m.id })).toBeGreaterThan(Date.now() / 1000 - 600);
       expect(sampleValue(text, 'citadel_llm_request_duration_seconds_bucket', { model: m.id, endpoint: 'completions', le: '+Inf' })).toBeGreaterThanOrEqual(1);
     }
