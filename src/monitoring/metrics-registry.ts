@@ -70,6 +70,7 @@ export class MetricsRegistry {
   readonly tokens: Counter<'model' | 'type'>;
   readonly upstreamErrors: Counter<'model' | 'kind'>;
   readonly localResourceErrors: Counter<'model' | 'code'>;
+  private clientConnections?: () => { open: number; limit: number; refused: number };
   private readonly models = new Map<string, ModelSeries>();
 
   private constructor() {
@@ -94,6 +95,15 @@ export class MetricsRegistry {
       new ScrapeMetric(name, help, type, () => [...this.models.values()].flatMap(read)).register(this.registry);
     const value = (s: ModelSeries, v: number | null | undefined, labels: Record<string, string> = {}): Sample[] =>
       typeof v === 'number' && Number.isFinite(v) ? [{ labels: { model: s.model, ...labels }, value: v }] : [];
+
+    const connections = (help: string, type: 'counter' | 'gauge', pick: (c: { open: number; limit: number; refused: number }) => number) => (name: string) =>
+      new ScrapeMetric(name, help, type, () => {
+        const c = this.clientConnections?.();
+        return c && Number.isFinite(pick(c)) ? [{ labels: {}, value: pick(c) }] : [];
+      }).register(this.registry);
+    connections('Client connections held now, all listeners of this process together.', 'gauge', (c) => c.open)(`${P}client_connections`);
+    connections('The cap on client connections (max_client_connections, or the descriptor limit less a reserve for engine sockets).', 'gauge', (c) => c.limit)(`${P}client_connections_limit`);
+    connections('Client connections refused with 503 at the cap.', 'counter', (c) => c.refused)(`${P}client_connections_refused_total`);
 
     perModel(`${P}time_to_first_token_seconds`, 'Time from admission to the first streamed event.', 'histogram', (s) => s.stream.ttft.samples(`${P}time_to_first_token_seconds`, { model: s.model }));
     perModel(`${P}inter_token_latency_seconds`, 'Gap between consecutive chunks of a streamed answer, as relayed.', 'histogram', (s) => s.stream.gap.samples(`${P}inter_token_latency_seconds`, { model: s.model }));
@@ -145,6 +155,14 @@ export class MetricsRegistry {
     );
   }
 
+  /**
+   * The process's client-connection budget (all listeners together), read at scrape time:
+   * connections held, the cap, and connections refused at the cap.
+   */
+  watchClientConnections(read: () => { open: number; limit: number; refused: number }): void {
+    this.clientConnections = read;
+  }
+
   /** The state of one configured model (created on first use). */
   series(model: string): ModelSeries {
     let series = this.models.get(model);
@@ -166,9 +184,10 @@ export class MetricsRegistry {
     const text = families ? (await Promise.all(families.map((f) => this.registry.getSingleMetricAsString(f)))).join('\n') + '\n' : await this.registry.metrics();
     if (!model) return text;
     const mine = `model="${model}"`;
+    // Process-wide series (no model label, like the client-connection budget) stay, as Node's do.
     return text
       .split('\n')
-      .filter((line) => line.startsWith('#') || !line.startsWith(P) || line.includes(mine))
+      .filter((line) => line.startsWith('#') || !line.startsWith(P) || line.includes(mine) || !line.includes('model="'))
       .join('\n');
   }
 }

@@ -8,6 +8,7 @@ import { GatewayAppModule } from '../api/gateway-app.module';
 import { ModelAppModule } from '../api/model-app.module';
 import { CitadelConfig } from '../config/citadel-config';
 import { ModelServiceConfig } from '../config/model-config';
+import { MetricsRegistry } from '../monitoring/metrics-registry';
 import { engineSettings } from '../services/ai-models/model-module';
 import { EngineProcessInfo, ModelService } from '../services/ai-models/model-service';
 import { VllmProcess } from '../services/core/service-manager/vllm-process';
@@ -73,6 +74,8 @@ export class ServiceOrchestrator {
     private readonly options: ServeOptions = {},
   ) {
     this.connections = ConnectionBudget.fromLimits(config.security.max_client_connections);
+    const budget = this.connections;
+    MetricsRegistry.get().watchClientConnections(() => ({ open: budget.connections, limit: budget.limit, refused: budget.refused }));
   }
 
   async start(): Promise<void> {

@@ -71,6 +71,11 @@ function exchange(socket: Socket, request: string): Promise<string> {
     // The client's connection is made while descriptors are still free.
     const socket = connect(port, '127.0.0.1');
     await new Promise<void>((resolve, reject) => socket.once('connect', resolve).once('error', reject));
+    // The client-connection budget, as Prometheus sees it: the cap and the connections held.
+    const before = await scrape(server.models[0].url);
+    expect(sampleValue(before, 'citadel_llm_client_connections_limit')).toBe(server.connections.limit);
+    expect(sampleValue(before, 'citadel_llm_client_connections')).toBeGreaterThanOrEqual(2);
+    expect(sampleValue(before, 'citadel_llm_client_connections_refused_total')).toBe(server.connections.refused);
     // The startup probe's keep-alive socket to the engine must be gone, so the call needs a new one.
     await waitFor(() => openEngineSockets() === 0, 10_000, 'idle engine sockets to close');
 
