@@ -9,9 +9,9 @@ export const ITL_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.02, 0.03, 0.05, 0.075,
 /** Share of the context a request used, (prompt + completion tokens) / max_model_len. */
 export const CONTEXT_BUCKETS = [0.01, 0.05, 0.1, 0.25, 0.5, 0.75, 0.9, 0.95, 1];
 
-/** How a relayed stream ended (the response streamer's outcomes). */
-export type StreamEnd = 'completed' | 'client_aborted' | 'upstream_failed' | 'idle_timeout';
-export const STREAM_ENDS: readonly StreamEnd[] = ['completed', 'client_aborted', 'upstream_failed', 'idle_timeout'];
+/** How a relayed stream ended (the response streamer's outcomes, counted here). */
+export type StreamOutcome = 'completed' | 'client_aborted' | 'upstream_failed' | 'idle_timeout';
+export const STREAM_OUTCOMES: readonly StreamOutcome[] = ['completed', 'client_aborted', 'upstream_failed', 'idle_timeout'];
 
 export interface UpstreamView {
   url: string;
@@ -52,7 +52,7 @@ export interface EfficiencyView {
 export class StreamState {
   active = 0;
   started = 0;
-  readonly ended: Record<StreamEnd, number> = { completed: 0, client_aborted: 0, upstream_failed: 0, idle_timeout: 0 };
+  readonly ended: Record<StreamOutcome, number> = { completed: 0, client_aborted: 0, upstream_failed: 0, idle_timeout: 0 };
   chunks = 0;
   bytes = 0;
   readonly ttft = new BucketCounts(TTFT_BUCKETS);

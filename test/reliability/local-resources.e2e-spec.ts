@@ -1,7 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import { closeSync, openSync, readFileSync, readdirSync, readlinkSync } from 'node:fs';
 import { Socket, connect } from 'node:net';
-import { ServiceOrchestrator } from '../../src/orchestration/service-orchestrator';
+import { ServiceOrchestrator } from '../../src/server/service-orchestrator';
 import { INSTANT_PROFILE } from '../../src/simulator/profiles';
 import { startSimulator } from '../../src/simulator/sim-server';
 import { RunningSimulator } from '../../src/simulator/types';

@@ -1,217 +1,116 @@
-import { buildConnector } from 'undici';
-import { MetricsRegistry } from '../../../monitoring/metrics-registry';
-import { INSTANT_PROFILE } from '../../../simulator/profiles';
-import { startSimulator } from '../../../simulator/sim-server';
-import { RunningSimulator } from '../../../simulator/types';
-import { EngineFailure, LOCAL_RESOURCE_ERRORS } from './engine-failure';
+import { Readable } from 'node:stream';
+import { EngineFailure } from './engine-failure';
 import { HttpVllmEngine, HttpVllmEngineOptions } from './http-vllm-engine';
-import { readBody } from './read-body';
+
+type Answer = { status: number; body?: string } | { error: string };
+type PoolRequest = (options: { path: string; signal?: AbortSignal }) => Promise<unknown>;
 
 /**
- * HttpVllmEngine against simulated vLLM servers on loopback: the circuit breaker's rules as
- * calls see them, and local resource errors injected where undici opens sockets.
+ * The engine with each replica's undici pool faked at `pool.request` (the only I/O it does):
+ * replica `url` answers from `script[url]`, one entry per call, the last one repeating. No socket.
  */
-const MODEL = { id: 'm', servedName: 'org/m', maxModelLen: 2048, maxNumSeqs: 64, profile: INSTANT_PROFILE };
-const startSim = (port = 0) => startSimulator({ models: [MODEL], instant: true }, { port, host: '127.0.0.1' });
-const BODY = JSON.stringify({ model: 'org/m', prompt: 'hello', max_tokens: 2 });
-
-/** Probing "on" (a long interval the test never waits for; it calls probe() itself) or off. */
-const PROBES_ON = 3600;
-
-function makeEngine(urls: string[], options: Partial<HttpVllmEngineOptions> = {}): HttpVllmEngine {
-  return new HttpVllmEngine({
-    model: 'phi-3-mini',
+function engine(script: Record<string, Answer[]>, overrides: Partial<HttpVllmEngineOptions> = {}) {
+  const urls = Object.keys(script);
+  const e = new HttpVllmEngine({
+    model: 'test',
     urls,
-    timeouts: { connectMs: 2_000, firstByteMs: 10_000, firstTokenMs: 10_000, idleMs: 10_000 },
-    retry: { maxAttempts: 1, baseDelayMs: 1, maxDelayMs: 1, budgetRatio: 0.2 },
+    timeouts: { connectMs: 1000, firstByteMs: 1000, firstTokenMs: 1000, idleMs: 1000 },
+    retry: { maxAttempts: 3, baseDelayMs: 0, maxDelayMs: 0, budgetRatio: 0.2 },
     breaker: { failureThreshold: 3, openMs: 60_000 },
-    healthCheckIntervalSeconds: PROBES_ON,
-    ...options,
+    healthCheckIntervalSeconds: 0,
+    ...overrides,
   });
-}
-
-/** One completion: its status, or the EngineFailure. */
-async function complete(engine: HttpVllmEngine, signal = new AbortController().signal): Promise<number | EngineFailure> {
-  try {
-    const reply = await engine.call({ method: 'POST', path: '/v1/completions', body: BODY, signal });
-    await readBody(reply.body);
-    return reply.status;
-  } catch (error) {
-    if (error instanceof EngineFailure) return error;
-    throw error;
-  }
-}
-
-async function waitFor(cond: () => boolean, what: string): Promise<void> {
-  const until = Date.now() + 5_000;
-  while (!cond()) {
-    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 5));
-  }
-}
-
-const state = (engine: HttpVllmEngine, url: string) => engine.upstreams().find((u) => u.url === url)!;
-
-describe('HttpVllmEngine: the circuit breaker', () => {
-  const sims: RunningSimulator[] = [];
-  let engine: HttpVllmEngine | undefined;
-  const sim = async (port = 0) => {
-    const s = await startSim(port);
-    sims.push(s);
-    return s;
-  };
-
-  afterEach(async () => {
-    await engine?.close();
-    engine = undefined;
-    await Promise.all(sims.splice(0).map((s) => s.close()));
-  });
-
-  it('counts a crash with 10 calls in flight as one failure event', async () => {
-    const a = await sim();
-    engine = makeEngine([a.url]);
-    a.setFaults({ hang: true });
-    const calls = Array.from({ length: 10 }, () => complete(engine!));
-    await waitFor(() => engine!.activity().inFlight === 10, 'ten calls in flight');
-    // (The hang fault holds them without counting them in the engine's stats; let them arrive.)
-    await new Promise((r) => setTimeout(r, 100));
-    await a.close();
-    const outcomes = await Promise.all(calls);
-    expect(outcomes.every((o) => o instanceof EngineFailure && (o.kind === 'reset' || o.kind === 'connect'))).toBe(true);
-    expect(state(engine, a.url)).toMatchObject({ up: false, circuit: 'closed', failures: 1 });
-  });
-
-  it('keeps routing to the only replica while its circuit is open and its probes pass; a success in flight does not close it, the trial after a passing probe does', async () => {
-    const a = await sim();
-    engine = makeEngine([a.url]);
-    a.setFaults({ errorRate: 1, errorStatus: 500 });
-    for (let i = 0; i < 3; i++) expect(await complete(engine)).toBe(500);
-    expect(state(engine, a.url).circuit).toBe('open');
-    // Open, but the engine is all there is and answers: calls still reach it (the engine's own 500).
-    expect(await complete(engine)).toBe(500);
-    a.setFaults({ errorRate: 0 });
-    // A call that was not the trial succeeds: the circuit stays open (no flapping).
-    expect(await complete(engine)).toBe(200);
-    expect(state(engine, a.url).circuit).toBe('open');
-    await engine.probe();
-    expect(state(engine, a.url).circuit).toBe('half_open');
-    expect(await complete(engine)).toBe(200);
-    expect(state(engine, a.url)).toMatchObject({ circuit: 'closed', failures: 0 });
-  });
-
-  it('with two replicas, sends nothing to the open one while the other is available, and everything to it (panic) once the other is down', async () => {
-    const a = await sim();
-    const b = await sim();
-    engine = makeEngine([a.url, b.url], { retry: { maxAttempts: 2, baseDelayMs: 1, maxDelayMs: 1, budgetRatio: 1 } });
-    a.setFaults({ errorRate: 1, errorStatus: 500 });
-    // Least busy first: the calls alternate until a's circuit opens.
-    for (let i = 0; i < 6; i++) await complete(engine);
-    expect(state(engine, a.url).circuit).toBe('open');
-    const before = a.stats().completed;
-    for (let i = 0; i < 5; i++) expect(await complete(engine)).toBe(200);
-    expect(a.stats().completed).toBe(before);
-
-    a.setFaults({ errorRate: 0 });
-    await b.close();
-    // b refuses the call, is marked down, and the retry goes to a although its circuit is open:
-    // a is all that is left and it answers (its probes would pass).
-    expect(await complete(engine)).toBe(200);
-    expect(state(engine, b.url).up).toBe(false);
-    expect(state(engine, a.url).circuit).toBe('open');
-    expect(await complete(engine)).toBe(200);
-    expect(state(engine, a.url).circuit).toBe('open');
-  });
-
-  it('with probes on, answers "unavailable" once every replica is known down, without calling it', async () => {
-    const a = await sim();
-    engine = makeEngine([a.url]);
-    await a.close();
-    await engine.probe();
-    const outcome = await complete(engine);
-    expect(outcome).toBeInstanceOf(EngineFailure);
-    expect((outcome as EngineFailure).kind).toBe('unavailable');
-  });
-
-  it('with probes off, tries the least recently failed replica, one call at a time, and a success closes its circuit', async () => {
-    const a = await sim();
-    const port = a.port;
-    engine = makeEngine([a.url], { healthCheckIntervalSeconds: 0 });
-    await a.close();
-    for (let i = 0; i < 3; i++) expect((await complete(engine)) as EngineFailure).toMatchObject({ kind: 'connect' });
-    expect(state(engine, a.url)).toMatchObject({ up: false, circuit: 'open' });
-    await sim(port);
-    // Nothing but a call can tell the replica is back: the call is its trial.
-    expect(await complete(engine)).toBe(200);
-    expect(state(engine, a.url)).toMatchObject({ up: true, circuit: 'closed' });
-  });
-});
-
-describe('HttpVllmEngine: local resource errors are not the engine\'s', () => {
-  const sims: RunningSimulator[] = [];
-  let engine: HttpVllmEngine | undefined;
-
-  afterEach(async () => {
-    await engine?.close();
-    engine = undefined;
-    await Promise.all(sims.splice(0).map((s) => s.close()));
-  });
-
-  /** undici's own connector, failing with `inject()` instead while it returns an error. */
-  function failingConnector(inject: () => Error | undefined, opened: { count: number }) {
-    return () => {
-      const real = buildConnector({ timeout: 2_000 });
-      const connector: buildConnector.connector = (options, callback) => {
-        opened.count++;
-        const error = inject();
-        if (error) process.nextTick(callback, error, null);
-        else real(options, callback);
-      };
-      return connector;
+  const hits: string[] = [];
+  const replicas = (e as unknown as { replicas: { url: string; pool: { request: PoolRequest } }[] }).replicas;
+  for (const replica of replicas) {
+    const answers = script[replica.url];
+    let n = 0;
+    replica.pool.request = async () => {
+      hits.push(replica.url);
+      const answer = answers[Math.min(n++, answers.length - 1)];
+      if ('error' in answer) throw Object.assign(new Error(answer.error), { code: answer.error });
+      return { statusCode: answer.status, headers: { 'content-type': 'application/json' }, body: Readable.from([Buffer.from(answer.body ?? '{}')]) };
     };
   }
+  return { engine: e, hits };
+}
 
-  const errno = (code: string) => Object.assign(new Error(`connect ${code} 127.0.0.1`), { code, syscall: 'connect' });
-  const wrappers: Array<[string, (code: string) => Error]> = [
-    ['raised by connect(2)', errno],
-    ['as the cause of another error', (code) => Object.assign(new Error('connection failed'), { cause: errno(code) })],
-    ['inside an AggregateError (Happy Eyeballs)', (code) => new AggregateError([errno(code), errno(code)], 'all attempts failed')],
-  ];
-  const cases = [...LOCAL_RESOURCE_ERRORS].flatMap((code) => wrappers.map(([how, make]) => [code, how, make] as const));
+const call = (signal = new AbortController().signal) => ({ method: 'POST' as const, path: '/v1/completions', body: '{}', signal });
+const failure = (p: Promise<unknown>) => p.then(() => undefined, (e: unknown) => e as EngineFailure);
 
-  it.each(cases)('%s %s: a local failure, no retry, replicas stay up, breakers untouched, counted', async (code, _how, make) => {
-    const a = await startSim();
-    const b = await startSim();
-    sims.push(a, b);
-    let fault: Error | undefined = make(code);
-    const opened = { count: 0 };
-    engine = makeEngine([a.url, b.url], { retry: { maxAttempts: 3, baseDelayMs: 1, maxDelayMs: 1, budgetRatio: 1 }, connector: failingConnector(() => fault, opened) });
-    const counter = MetricsRegistry.get().localResourceErrors;
-    const before = (await counter.get()).values.find((v) => v.labels.code === code && v.labels.model === 'phi-3-mini')?.value ?? 0;
-
-    for (let i = 0; i < 5; i++) {
-      const outcome = await complete(engine);
-      expect(outcome).toBeInstanceOf(EngineFailure);
-      expect((outcome as EngineFailure).kind).toBe('local');
-      expect((outcome as EngineFailure).message).toContain(code);
-    }
-    // Not retried on the other replica: it would lack the same resource.
-    expect(opened.count).toBe(5);
-    // A probe that cannot be made says nothing about the engine either.
-    expect(await engine.probe()).toBe(true);
-    for (const u of engine.upstreams()) expect(u).toMatchObject({ up: true, circuit: 'closed', failures: 0, lastError: undefined });
-    const after = (await counter.get()).values.find((v) => v.labels.code === code && v.labels.model === 'phi-3-mini')?.value ?? 0;
-    expect(after - before).toBe(5 + 2);
-
-    fault = undefined;
-    expect(await complete(engine)).toBe(200);
+describe('HttpVllmEngine (replicas, retries, breaker)', () => {
+  it('sends to the available replica with the fewest requests in flight', async () => {
+    const { engine: e, hits } = engine({ 'http://a': [{ status: 200 }], 'http://b': [{ status: 200 }] });
+    const first = await e.call(call());
+    // `a` still has a request in flight (its body not read): the next goes to `b`.
+    await e.call(call());
+    expect(hits).toEqual(['http://a', 'http://b']);
+    first.body.resume();
+    await e.close();
   });
 
-  it('an engine\'s own refusal is still the engine\'s (the control case)', async () => {
-    const a = await startSim();
-    const url = a.url;
-    await a.close();
-    engine = makeEngine([url], { connector: failingConnector(() => undefined, { count: 0 }) });
-    expect((await complete(engine)) as EngineFailure).toMatchObject({ kind: 'connect' });
-    expect(engine.upstreams()[0]).toMatchObject({ up: false, failures: 1 });
+  it('retries a refused connection on another replica and marks the first down', async () => {
+    const { engine: e, hits } = engine({ 'http://a': [{ error: 'ECONNREFUSED' }], 'http://b': [{ status: 200 }] });
+    const reply = await e.call(call());
+    expect(reply.status).toBe(200);
+    expect(hits).toEqual(['http://a', 'http://b']);
+    expect(e.upstreams().find((u) => u.url === 'http://a')).toMatchObject({ up: false, lastError: expect.stringMatching(/ECONNREFUSED/) });
+    await e.close();
+  });
+
+  it('retries a 503 answer (nothing generated) and stops at maxAttempts, giving the last answer', async () => {
+    const { engine: e, hits } = engine({ 'http://a': [{ status: 503 }] }, { retry: { maxAttempts: 2, baseDelayMs: 0, maxDelayMs: 0, budgetRatio: 0.2 } });
+    const reply = await e.call(call());
+    expect(reply.status).toBe(503);
+    expect(hits).toHaveLength(2);
+    await e.close();
+  });
+
+  it('never retries once an answer exists: a 200 or a 400 is the answer, whatever follows in its body', async () => {
+    const { engine: e, hits } = engine({ 'http://a': [{ status: 400, body: '{"error":{}}' }], 'http://b': [{ status: 200 }] });
+    expect((await e.call(call())).status).toBe(400);
+    expect(hits).toEqual(['http://a']);
+    await e.close();
+  });
+
+  it('does not retry a timeout (the engine may be working on it)', async () => {
+    const { engine: e, hits } = engine({ 'http://a': [{ error: 'UND_ERR_HEADERS_TIMEOUT' }], 'http://b': [{ status: 200 }] });
+    expect(await failure(e.call(call()))).toMatchObject({ kind: 'timeout' });
+    expect(hits).toEqual(['http://a']);
+    await e.close();
+  });
+
+  it('spends retries from a budget: once it is empty, failures are not retried', async () => {
+    // A reserve of 10 retries; at ratio 0 no request earns more.
+    // 429: retryable, and not a failure for the breaker.
+    const { engine: e, hits } = engine({ 'http://a': [{ status: 429 }] }, { retry: { maxAttempts: 2, baseDelayMs: 0, maxDelayMs: 0, budgetRatio: 0 } });
+    for (let i = 0; i < 12; i++) (await e.call(call())).body.resume();
+    // 12 first attempts, and 10 retries before the budget ran dry.
+    expect(hits).toHaveLength(22);
+    await e.close();
+  });
+
+  it('opens a replica’s circuit after failureThreshold failures in a row; alone and answering, it still gets the calls (never nothing to try)', async () => {
+    const { engine: e, hits } = engine({ 'http://a': [{ status: 500 }] }, { breaker: { failureThreshold: 2, openMs: 60_000 } });
+    (await e.call(call())).body.resume();
+    (await e.call(call())).body.resume();
+    expect(e.upstreams()[0].circuit).toBe('open');
+    // Open, but it is the only replica and it answers: the call reaches it and gets its answer
+    // (the rest of the breaker's rules: test/reliability/engine-breaker.e2e-spec.ts).
+    const third = await e.call(call());
+    expect(third.status).toBe(500);
+    third.body.resume();
+    expect(hits).toHaveLength(3);
+    expect(e.upstreams()[0].circuit).toBe('open');
+    await e.close();
+  });
+
+  it('reports an aborted call as aborted, not as the engine’s fault', async () => {
+    const { engine: e } = engine({ 'http://a': [{ error: 'UND_ERR_ABORTED' }] });
+    const abort = new AbortController();
+    abort.abort();
+    expect(await failure(e.call(call(abort.signal)))).toMatchObject({ kind: 'aborted' });
+    expect(e.upstreams()[0]).toMatchObject({ up: true, circuit: 'closed' });
+    await e.close();
   });
 });
