@@ -18,6 +18,12 @@ export interface CertifyCliOptions extends ServiceCliOptions {
   promptsFile?: string;
 }
 
+/** Relative to the working folder when inside it, else absolute. */
+function displayPath(file: string): string {
+  const rel = relative(process.cwd(), file);
+  return rel && !rel.startsWith('..') ? rel : file;
+}
+
 /** Where each target comes from: a flag, the model's config file (or its environment override), the test case. */
 function targetSources(o: CertifyCliOptions, modelFile: string): CertifyTargetSources {
   const config = (key: string) => `model config: performance.${key} (${modelFile} or its environment override)`;
@@ -63,7 +69,7 @@ export async function runCertifyCli(o: CertifyCliOptions): Promise<number> {
         memoryGb: model.performance.memory_limit_gb,
         cpuCores: model.performance.cpu_cores,
       },
-      targetSources: targetSources(o, relative(process.cwd(), join(config.configDir, 'services', `${model.id}.yaml`))),
+      targetSources: targetSources(o, displayPath(join(config.configDir, 'services', `${model.id}.yaml`))),
       progress,
     });
     const file = writeJsonReport(o.reportsDir, `performance_${CERTIFY_TEST_CASE}_${safeNamePart(model.id)}`, report);
