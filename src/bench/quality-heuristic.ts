@@ -5,14 +5,15 @@
  * form — is it a well-made answer? The lowest of:
  * - structure: an OpenAI answer with a non-empty `choices` list whose first choice carries a
  *   non-empty `message.content` (or `text` for completions); without that the whole score is 0.
- *   A `finish_reason` of "stop" gives 1, "length" (cut at max_tokens) 0.75, anything else 0.5.
+ *   A `finish_reason` of "stop" gives 1, "length" (cut at max_tokens) 0.6 — a cut answer is
+ *   unfinished and cannot reach 0.8 — anything else 0.5.
  * - length: the completion's tokens (usage.completion_tokens, else about 4 characters a token)
  *   within max_tokens — over it is 0 (the server ignored the limit) — and at least MIN_WORDS words
  *   (fewer: a proportional share).
  * - repetition: the share of distinct word trigrams (unigrams under 6 words); full credit from
  *   0.9, proportional below (a loop repeating itself scores low).
  * - fluency: the fluency heuristic (fluency-heuristic.ts): the share of words in sentences that
- *   read as English; full credit from 0.9, proportional below (word salad scores low).
+ *   read as English; full credit from 0.9, none at 0.5 or below (word salad scores 0).
  * - novelty: the share of the answer's word trigrams that are not in the prompt; full credit
  *   from 0.5 (an echo of the prompt scores 0).
  *
@@ -21,8 +22,8 @@
  * note: coverage is never granted for want of something to check.
  *
  * score = √(form × content): both must be there, neither makes up for the other's absence.
- * A fluent answer saying half the facts scores 0.71; word salad holding every fact word, as
- * fluent as the simulator's (form ≈ 0.2), about 0.45.
+ * A fluent answer saying half the facts scores 0.71; word salad scores 0 however many fact
+ * words it holds once half its words sit in sentences the fluency heuristic flags.
  */
 import { fluency } from './fluency-heuristic';
 import { checkFacts, PromptReference } from './reference-facts';
