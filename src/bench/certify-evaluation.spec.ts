@@ -1,5 +1,5 @@
 import { criteriaRows, criterion, meets, overall } from './criteria';
-import { CertifyMeasurements, CertifyTargets, CertifyTargetSources, evaluateCertification } from './certify-evaluation';
+import { CertifyMeasurements, CertifyTargets, CertifyTargetSources, degradationRatio, evaluateCertification } from './certify-evaluation';
 
 const TARGETS = { latencyMs: 2000, throughputRps: 50, quality: 0.8, memoryGb: 90, cpuCores: 8 };
 const SOURCES: CertifyTargetSources = { latencyMs: 'config', throughputRps: 'flag', quality: 'test case', memoryGb: 'config', cpuCores: 'config' };
@@ -7,6 +7,7 @@ const evaluate = (m: CertifyMeasurements, t: CertifyTargets = TARGETS) => evalua
 const GOOD: CertifyMeasurements = {
   singleLatencyMs: 900,
   throughputRps: 60,
+  degradationRatio: 1.1,
   concurrentMeanLatencyMs: 1100,
   peakMemoryBytes: 4 * 1024 ** 3,
   peakCpuCores: 1.5,
@@ -17,6 +18,7 @@ const GOOD: CertifyMeasurements = {
   ],
   validResponses: 62,
   totalRequests: 62,
+  monitoringMismatches: [],
 };
 
 describe('certification verdict (TC-L1-COMP-MIXTRAL-003)', () => {
@@ -26,7 +28,7 @@ describe('certification verdict (TC-L1-COMP-MIXTRAL-003)', () => {
     expect(v.targets).toEqual({ latency_target_ms: 2000, throughput_target_rps: 50, quality_target: 0.8, memory_limit_gb: 90, cpu_limit_cores: 8 });
     expect(v.target_sources).toEqual({ latency_target_ms: 'config', throughput_target_rps: 'flag', quality_target: 'test case', memory_limit_gb: 'config', cpu_limit_cores: 'config' });
     expect(v.test_case_targets).toEqual({ latency_target_ms: 2000, throughput_target_rps: 50, quality_target: 0.8, memory_limit_gb: 90, cpu_limit_cores: 8 });
-    expect(v.criteria.map((c) => c.status)).toEqual(Array(10).fill('PASS'));
+    expect(v.criteria.map((c) => c.status)).toEqual(Array(12).fill('PASS'));
     expect(v.status).toBe('PASS');
   });
 
@@ -41,6 +43,10 @@ describe('certification verdict (TC-L1-COMP-MIXTRAL-003)', () => {
       [{ promptQuality: [{ prompt: 'a', answers: 1, meanScore: 0.5, worstNotes: [] }, { prompt: 'b', answers: 1, meanScore: 0.6, worstNotes: [] }] }, 'avg_quality'],
       [{ promptQuality: [{ prompt: 'a', answers: 1, meanScore: 1, worstNotes: [] }, { prompt: 'b', answers: 1, meanScore: 0.7, worstNotes: [] }] }, 'worst_prompt_quality'],
       [{ validResponses: 61 }, 'functional'],
+      [{ degradationRatio: 1.51 }, 'throughput_degradation'],
+      [{ degradationRatio: undefined }, 'throughput_degradation'],
+      [{ monitoringMismatches: ['requests: 10 counted, 62 sent'] }, 'metrics_reported'],
+      [{ monitoringMismatches: undefined }, 'metrics_reported'],
     ];
     for (const [change, id] of cases) {
       const v = evaluate({ ...GOOD, ...change });
@@ -55,6 +61,19 @@ describe('certification verdict (TC-L1-COMP-MIXTRAL-003)', () => {
     expect(memory).toMatchObject({ status: 'FAIL', note: 'not measured' });
     expect(v.summary.peak_memory_gb).toBeUndefined();
     expect(v.status).toBe('FAIL');
+  });
+
+  it('compares the last third of a batch with the first, in the order sent', () => {
+    expect(degradationRatio([100, 100, 150, 150, 200, 200])).toBe(2);
+    expect(degradationRatio([100, 300, 100])).toBe(1);
+    expect(degradationRatio([100, 100])).toBeUndefined();
+  });
+
+  it('names the monitoring mismatch and the degradation threshold', () => {
+    const v = evaluate({ ...GOOD, degradationRatio: 2, monitoringMismatches: ['completion tokens: 0 counted, 640 in the answers\' usage'] });
+    const byId = Object.fromEntries(v.criteria.map((c) => [c.id, c]));
+    expect(byId.throughput_degradation).toMatchObject({ status: 'FAIL', value: 2, comparison: '<=', target: 1.5, unit: 'x' });
+    expect(byId.metrics_reported).toMatchObject({ status: 'FAIL', value: 0, note: "completion tokens: 0 counted, 640 in the answers' usage" });
   });
 
   it('averages quality per distinct prompt: fifty easy answers cannot outvote one bad prompt', () => {

@@ -16,6 +16,18 @@ export interface CertifyTargets {
   cpuCores: number;
 }
 
+/** "No performance degradation under load": the last third of step 2 may be this much slower than the first. */
+export const DEGRADATION_MAX_RATIO = 1.5;
+
+/** The last third's mean latency over the first third's, in the order sent (undefined under 3 answers). */
+export function degradationRatio(latenciesInSendOrder: readonly number[]): number | undefined {
+  const third = Math.floor(latenciesInSendOrder.length / 3);
+  if (third === 0) return undefined;
+  const first = mean(latenciesInSendOrder.slice(0, third))!;
+  const last = mean(latenciesInSendOrder.slice(-third))!;
+  return first > 0 ? last / first : undefined;
+}
+
 /** The test case's own targets (its "Performance Targets" and report): the Mixtral service's. */
 export const TEST_CASE_TARGETS: CertifyTargets = { latencyMs: 2000, throughputRps: 50, quality: 0.8, memoryGb: 90, cpuCores: 8 };
 
@@ -37,6 +49,8 @@ export interface CertifyMeasurements {
   singleLatencyMs?: number;
   /** Step 2: requests / wall time of the concurrent batch. */
   throughputRps?: number;
+  /** Step 2 under load: the mean latency of the last third of the batch (in the order sent) over the first third's. */
+  degradationRatio?: number;
   /** Step 3: the mean of each request's own latency. */
   concurrentMeanLatencyMs?: number;
   /** Step 4. */
@@ -49,6 +63,8 @@ export interface CertifyMeasurements {
   promptQuality: PromptQuality[];
   validResponses: number;
   totalRequests: number;
+  /** What the service's /metrics did not count of what certify measured (undefined: not checked). */
+  monitoringMismatches?: string[];
 }
 
 /** The seed's report fields. */
@@ -120,6 +136,15 @@ export function evaluateCertification(m: CertifyMeasurements, t: CertifyTargets,
     }),
     criterion({ id: 'single_request_latency', description: 'step 1: single request latency', value: m.singleLatencyMs, comparison: '<', target: t.latencyMs, unit: 'ms' }),
     criterion({ id: 'throughput', description: 'step 2: batch throughput', value: m.throughputRps, comparison: '>=', target: t.throughputRps, unit: 'req/s' }),
+    criterion({
+      id: 'throughput_degradation',
+      description: "step 2: last third's latency / first third's",
+      value: m.degradationRatio,
+      comparison: '<=',
+      target: DEGRADATION_MAX_RATIO,
+      unit: 'x',
+      note: m.degradationRatio === undefined ? 'needs 3 or more requests' : undefined,
+    }),
     criterion({ id: 'concurrent_latency', description: 'step 3: concurrent mean latency', value: m.concurrentMeanLatencyMs, comparison: '<', target: t.latencyMs, unit: 'ms' }),
     criterion({ id: 'avg_latency', description: 'overall average latency', value: summary.avg_latency_ms, comparison: '<', target: t.latencyMs, unit: 'ms' }),
     criterion({ id: 'peak_memory', description: 'step 4: peak memory', value: summary.peak_memory_gb, comparison: '<=', target: t.memoryGb, unit: 'GB' }),
@@ -152,6 +177,17 @@ export function evaluateCertification(m: CertifyMeasurements, t: CertifyTargets,
       note: worst ? `${worst.prompt}, ${worst.answers} answer(s)${worst.worstNotes.length ? `: ${reason(worst.worstNotes)}` : ''}` : undefined,
     }),
   ];
+  criteria.push(
+    criterion({
+      id: 'metrics_reported',
+      description: 'metrics reported to monitoring (/metrics)',
+      value: m.monitoringMismatches === undefined ? undefined : m.monitoringMismatches.length === 0 ? 1 : 0,
+      comparison: '>=',
+      target: 1,
+      unit: '',
+      note: m.monitoringMismatches?.[0],
+    }),
+  );
   const target_sources = {
     latency_target_ms: sources.latencyMs,
     throughput_target_rps: sources.throughputRps,

@@ -5,7 +5,8 @@
  */
 import { request } from 'undici';
 import { apiBase, ChatClient, TimedAnswer } from './chat-client';
-import { CERTIFY_TEST_CASE, CertifyTargets, CertifyTargetSources, CertifyVerdict, evaluateCertification, PromptQuality } from './certify-evaluation';
+import { CERTIFY_TEST_CASE, CertifyTargets, DEGRADATION_MAX_RATIO, degradationRatio, CertifyTargetSources, CertifyVerdict, evaluateCertification, PromptQuality } from './certify-evaluation';
+import { compareWithMetrics, metricsUrl, MonitoringCheck, snapshotMetrics } from './certify-monitoring';
 import { FLUENCY_METHOD } from './fluency-heuristic';
 import type { Progress } from './progress';
 import { CERTIFY_PROMPTS, PromptSet } from './prompts';
@@ -48,6 +49,8 @@ export interface CertifyReport extends CertifyVerdict {
   finished_at: string;
   quality_method: string;
   fluency_method: string;
+  /** The seed's "performance metrics correctly reported to monitoring": /metrics against what certify measured. */
+  monitoring: MonitoringCheck;
   /** Every distinct prompt's answers, scored: the average quality weighs each prompt once. */
   quality_per_prompt: { prompt: string; answers: number; mean_score?: number; worst_notes: string[] }[];
   settings: { requests: number; concurrency: number; max_tokens: number; temperature: number; timeout_ms: number };
@@ -81,6 +84,11 @@ function firstErrors(answers: TimedAnswer[]): string[] {
   return [...new Set(answers.filter((a) => !a.ok).map((a) => a.error ?? `HTTP ${a.status}`))].slice(0, 5);
 }
 
+function completionTokens(a: TimedAnswer): number {
+  const n = (a.body as { usage?: { completion_tokens?: unknown } } | undefined)?.usage?.completion_tokens;
+  return typeof n === 'number' ? n : 0;
+}
+
 /** Fails fast with a clear message when nothing answers at the URL. */
 async function preflight(url: string, timeoutMs: number): Promise<void> {
   const { origin, prefix } = apiBase(url);
@@ -101,6 +109,7 @@ export async function runCertification(o: CertifyOptions): Promise<CertifyReport
   const scored: { key: string; prompt: string; answer: TimedAnswer }[] = [];
   const log = o.progress;
   let resources: ResourceReport | undefined;
+  const before = await snapshotMetrics(o.url, o.modelId, o.servedName, o.apiKey);
   try {
     await monitor?.start();
     if (!monitor) log('resources: no source (give --pid, or a service with /metrics): memory and CPU are not measured');
@@ -128,6 +137,7 @@ export async function runCertification(o: CertifyOptions): Promise<CertifyReport
     );
     const batchWallMs = performance.now() - t2;
     const throughputRps = o.requests / (batchWallMs / 1000);
+    const degradation = degradationRatio(batch.map((a) => a.latencyMs));
     for (const a of batch) scored.push({ key: CERTIFY_PROMPTS.throughput.join('.'), prompt: simple, answer: a });
     log(`  ${batch.filter((a) => a.ok).length}/${o.requests} ok in ${batchWallMs.toFixed(0)} ms: ${throughputRps.toFixed(1)} req/s`);
 
@@ -162,10 +172,27 @@ export async function runCertification(o: CertifyOptions): Promise<CertifyReport
     const promptQuality = qualityPerPrompt(scored, o.references, o.maxTokens);
     for (const p of promptQuality) log(`  ${p.prompt}: mean heuristic score ${p.meanScore.toFixed(2)} over ${p.answers} answer(s)`);
     const all = scored.map((s) => s.answer);
+
+    // After the run: did the service's monitoring count what certify measured?
+    const after = await snapshotMetrics(o.url, o.modelId, o.servedName, o.apiKey);
+    const monitoring = compareWithMetrics(
+      metricsUrl(o.url),
+      before.totals,
+      after.totals,
+      {
+        requests: all.length,
+        succeeded: all.filter((a) => a.ok).length,
+        completionTokens: all.reduce((n, a) => n + completionTokens(a), 0),
+        meanLatencyMs: mean(all.map((a) => a.latencyMs)),
+      },
+      after.error ?? before.error,
+    );
+    log(`monitoring: ${monitoring.mismatches.length ? monitoring.mismatches.join('; ') : `requests, tokens and latency counted at ${monitoring.source}`}`);
     const verdict = evaluateCertification(
       {
         singleLatencyMs: single.latencyMs,
         throughputRps,
+        degradationRatio: degradation,
         concurrentMeanLatencyMs: concurrentMean,
         peakMemoryBytes: resources?.peakRssBytes,
         peakCpuCores: resources?.peakCpuCores,
@@ -174,6 +201,7 @@ export async function runCertification(o: CertifyOptions): Promise<CertifyReport
         promptQuality,
         validResponses: all.filter((a) => a.ok).length,
         totalRequests: all.length,
+        monitoringMismatches: monitoring.mismatches,
       },
       o.targets,
       o.targetSources,
@@ -189,6 +217,7 @@ export async function runCertification(o: CertifyOptions): Promise<CertifyReport
       ...verdict,
       quality_method: QUALITY_METHOD,
       fluency_method: FLUENCY_METHOD,
+      monitoring: { ...monitoring, mean_latency_ms: { client: round(monitoring.mean_latency_ms.client, 1), server: round(monitoring.mean_latency_ms.server, 1) } },
       quality_per_prompt: promptQuality.map((p) => ({ prompt: p.prompt, answers: p.answers, mean_score: round(p.meanScore, 3), worst_notes: p.worstNotes })),
       settings: { requests: o.requests, concurrency: o.concurrency, max_tokens: o.maxTokens, temperature: o.temperature, timeout_ms: o.timeoutMs },
       steps: {
@@ -201,6 +230,11 @@ export async function runCertification(o: CertifyOptions): Promise<CertifyReport
           wall_ms: round(batchWallMs, 1),
           throughput_rps: round(throughputRps, 2),
           latency_ms: roundSummary(summarize(batch.map((a) => a.latencyMs))),
+          // "No performance degradation under load": in the order the requests were sent.
+          first_third_mean_latency_ms: round(mean(batch.slice(0, Math.floor(o.requests / 3)).map((a) => a.latencyMs)), 1),
+          last_third_mean_latency_ms: round(mean(batch.slice(o.requests - Math.floor(o.requests / 3)).map((a) => a.latencyMs)), 1),
+          degradation_ratio: round(degradation, 3),
+          degradation_max_ratio: DEGRADATION_MAX_RATIO,
           errors: firstErrors(batch),
         },
         concurrent_requests: {

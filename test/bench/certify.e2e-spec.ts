@@ -49,6 +49,7 @@ describe('bench certify (TC-L1-COMP-MIXTRAL-003) against a running model', () =>
       'functional',
       'single_request_latency',
       'throughput',
+      'throughput_degradation',
       'concurrent_latency',
       'avg_latency',
       'peak_memory',
@@ -56,6 +57,7 @@ describe('bench certify (TC-L1-COMP-MIXTRAL-003) against a running model', () =>
       'response_quality',
       'avg_quality',
       'worst_prompt_quality',
+      'metrics_reported',
     ]);
     for (const c of report.criteria) expect(['PASS', 'FAIL']).toContain(c.status);
 
@@ -69,6 +71,19 @@ describe('bench certify (TC-L1-COMP-MIXTRAL-003) against a running model', () =>
     expect(byId.worst_prompt_quality.note).toMatch(/^(reasoning|analysis|generation)\.\w+, \d+ answer\(s\): /);
     expect(report.status).toBe('FAIL');
     expect(result).toBe(1);
+
+    // The server's /metrics counted what certify sent and received (its only traffic here).
+    expect(report.monitoring.source).toBe(`${url}/metrics`);
+    expect(report.monitoring).toMatchObject({ families: 'citadel', requests: { sent: 11, reported: 11 }, mismatches: [] });
+    expect(report.monitoring.completion_tokens.reported).toBe(report.monitoring.completion_tokens.in_answers);
+    expect(report.monitoring.completion_tokens.in_answers).toBeGreaterThan(0);
+    expect(report.monitoring.mean_latency_ms.server).toBeLessThanOrEqual(report.monitoring.mean_latency_ms.client + 5);
+    expect(byId.metrics_reported).toMatchObject({ value: 1, status: 'PASS' });
+
+    // Step 2 under load: the last third against the first, with the threshold in the report.
+    expect(report.steps.throughput.degradation_max_ratio).toBe(1.5);
+    expect(byId.throughput_degradation).toMatchObject({ target: 1.5, comparison: '<=' });
+    expect(byId.throughput_degradation.value).toBeCloseTo(report.steps.throughput.last_third_mean_latency_ms / report.steps.throughput.first_third_mean_latency_ms, 1);
 
     // Each distinct prompt counts once in the average, whatever its number of answers.
     expect(report.quality_per_prompt.map((p: { prompt: string; answers: number }) => [p.prompt, p.answers])).toEqual([
