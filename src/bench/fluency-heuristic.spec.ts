@@ -7,7 +7,7 @@ describe('fluency heuristic', () => {
       'Machine learning is a way of teaching computers to learn from examples. Can it make mistakes? ' +
       'It can, and the same is true of people. We gave an hour to an LLM, a user and a unit test; their own results were close.';
     expect(fluency(prose)).toMatchObject({ share: 1, flaggedSentences: 0 });
-    expect(fluency('## Plan\n\n- Market: small grocers\n- Team: two founders\n\nWe will sell subscriptions.').share).toBe(1);
+    expect(fluency('## Plan\n\n- Market: small grocers\n- Team: two founders.\n1. **Revenue**: monthly subscriptions per store.\n\nWe will sell subscriptions.').share).toBe(1);
     expect(fluency('Tomorrow wakes in circuits bright,\na patient mind of borrowed light;\nit learns our words.').share).toBe(1);
     expect(fluency('')).toMatchObject({ share: 1, words: 0 });
   });

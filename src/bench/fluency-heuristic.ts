@@ -22,8 +22,7 @@
  *   "be" where no modal or "to" came before it in the sentence ("this be");
  * - a sentence that opens with an auxiliary (other than an imperative be/do/have) but is not a
  *   question;
- * - a sentence of four or more words without a verb (list items and headings without a final
- *   full stop are exempt).
+ * - a sentence of four or more words without a verb (list items and headings are exempt).
  *
  * The result is the share of words that sit in unflagged sentences. Tagging errors flag a few
  * well-formed sentences too, and a grammatical but meaningless text passes: the score says
@@ -163,8 +162,8 @@ export function sentenceFlags(tokens: Token[], options: { heading: boolean } = {
     else if (i === 0 && a.pos === 'AUX' && !IMPERATIVE_AUX.has(a.word) && !isQuestion) flags.push(`opens with "${a.word}" but is no question`);
     if (MODAL.has(a.word) || a.word === 'to') modalOrToSeen = true;
   }
-  const exempt = options.heading && !isEnd(last);
-  if (words.length >= 4 && !exempt && !words.some((t) => t.pos === 'VERB' || t.pos === 'AUX')) flags.push('no verb');
+  // List items and headings are often noun phrases ("- Target market: small grocers.").
+  if (words.length >= 4 && !options.heading && !words.some((t) => t.pos === 'VERB' || t.pos === 'AUX')) flags.push('no verb');
   return flags;
 }
 
