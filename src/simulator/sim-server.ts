@@ -1,12 +1,13 @@
 /**
  * The simulator's HTTP server: plain node:http (no framework on the path: benchmarks compare proxies
- * against it directly). Routes vLLM's OpenAI-server endpoints plus /admin/faults.
+ * against it directly). Routes vLLM's OpenAI-server endpoints plus /admin/faults and
+ * /admin/hanging.
  */
 import { createServer, IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { ApiError } from './errors';
 import { FaultState } from './faults';
-import { handleGetFaults, handleSetFaults } from './handlers/admin';
+import { handleGetFaults, handleGetHanging, handleSetFaults } from './handlers/admin';
 import { handleChat } from './handlers/chat';
 import { handleCompletions } from './handlers/completions';
 import { handleHealth, handleMetrics, handleModels, handleVersion } from './handlers/info';
@@ -39,6 +40,7 @@ const ROUTES: Record<string, Route> = {
   '/detokenize': { methods: { POST: handleDetokenize }, availability: 'other' },
   '/metrics': { methods: { GET: handleMetrics }, availability: 'always' },
   '/admin/faults': { methods: { GET: handleGetFaults, POST: handleSetFaults }, availability: 'always' },
+  '/admin/hanging': { methods: { GET: handleGetHanging }, availability: 'always' },
 };
 
 const ENGINE_DEAD = new ApiError(503, 'EngineCore encountered an issue. See stack trace (above) for the root cause.');

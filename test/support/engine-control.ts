@@ -15,6 +15,13 @@ export async function engineMetric(engineUrl: string, name: string): Promise<num
     .reduce((sum, l) => sum + Number(l.split(' ').pop()), 0);
 }
 
+/** The simulator's count of requests its hang fault holds open, and of those whose client left. */
+export async function hangingRequests(engineUrl: string): Promise<{ hanging: number; aborted: number }> {
+  const res = await fetch(`${engineUrl}/admin/hanging`);
+  if (!res.ok) throw new Error(`reading /admin/hanging failed: ${res.status} ${await res.text()}`);
+  return (await res.json()) as { hanging: number; aborted: number };
+}
+
 export async function waitFor(check: () => Promise<boolean> | boolean, timeoutMs = 5_000, what = 'condition'): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
