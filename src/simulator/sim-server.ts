@@ -2,6 +2,9 @@
  * The simulator's HTTP server: plain node:http (no framework on the path: benchmarks compare proxies
  * against it directly). Routes vLLM's OpenAI-server endpoints plus /admin/faults and
  * /admin/hanging.
+ *
+ * The simulator is deliberately ours: it emulates vLLM's endpoints, shapes, errors, metrics and
+ * latency model (not a generic mock server), so that every test runs against what vLLM would say.
  */
 import { createServer, IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
