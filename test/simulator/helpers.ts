@@ -1,5 +1,6 @@
 /** Test helpers: a simulator on 127.0.0.1:0 and a tiny HTTP client on node:http (no keep-alive). */
 import { ClientRequest, IncomingHttpHeaders, IncomingMessage, request } from 'node:http';
+import { SseDataReader } from '../../src/bench/sse-reader';
 import { startSimulator } from '../../src/simulator/sim-server';
 import { INSTANT_PROFILE } from '../../src/simulator/profiles';
 import type { RunningSimulator, SimulatorModel, SimulatorOptions, SimulatorProfile } from '../../src/simulator/types';
@@ -72,15 +73,14 @@ export const post = (url: string, path: string, body: unknown, headers?: Record<
   http(url, 'POST', path, body, headers);
 export const get = (url: string, path: string) => http(url, 'GET', path);
 
-/** The `data:` payloads of an SSE body, in order. */
+/** The `data:` payloads of an SSE body, in order; vLLM writes nothing but `data:` events. */
 export function sseData(text: string): string[] {
-  return text
-    .split('\n\n')
-    .filter((block) => block.trim().length > 0)
-    .map((block) => {
-      expect(block.startsWith('data: ')).toBe(true);
-      return block.slice('data: '.length);
-    });
+  const reader = new SseDataReader();
+  const events = reader.pushEvents(text);
+  expect(events.filter((e) => e.event !== undefined || e.id !== undefined)).toEqual([]);
+  expect(reader.comments).toEqual([]);
+  expect(text.trim() === '' || text.endsWith('\n\n')).toBe(true);
+  return events.map((e) => e.data);
 }
 
 /** Parsed SSE chunks, checking that [DONE] is last and only last. */
