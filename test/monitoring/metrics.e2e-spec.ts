@@ -3,7 +3,7 @@ import { ServiceOrchestrator } from '../../src/orchestration/service-orchestrato
 import { NO_FAULTS, setFaults } from '../support/engine-control';
 import { readSse } from '../support/sse';
 import { startCitadel } from '../support/start-citadel';
-import { describeWith, PROMTOOL, promtoolCheckMetrics, sampleLines, sampleSum, sampleValue, scrape } from './prom-text';
+import { describeWith, PROMTOOL, promtoolCheckMetrics, samplesWithPrefix, sampleSum, sampleValue, scrape } from './prom-text';
 
 const MODELS = ['mixtral-8x7b', 'openchat-3.5', 'phi-3-mini', 'yi-34b'];
 const json = { 'content-type': 'application/json' };
@@ -34,7 +34,7 @@ describe('Prometheus metrics', () => {
       for (const url of [model(id).metricsUrl, model(id).url]) {
         const text = await scrape(url);
         expect(sampleValue(text, 'citadel_llm_requests_total', { model: id, endpoint: 'chat_completions', status: '200' })).toBeGreaterThanOrEqual(1);
-        const others = sampleLines(text, 'citadel_llm_').filter((l) => !l.includes(`model="${id}"`));
+        const others = samplesWithPrefix(text, 'citadel_llm_').filter((sample) => sample.labels.model !== id);
         expect(others).toEqual([]);
         // Node's default metrics, on every listener.
         expect(sampleValue(text, 'process_resident_memory_bytes')).toBeGreaterThan(0);
@@ -120,8 +120,8 @@ describe('Prometheus metrics', () => {
 
   it('never makes a series from request input: 1,000 unknown models and paths later, the series are the same', async () => {
     const series = async () => {
-      const lines = sampleLines(await scrape(server.gatewayUrl!), 'citadel_llm_');
-      return new Set(lines.map((l) => l.replace(/ \S+$/, '')));
+      const samples = samplesWithPrefix(await scrape(server.gatewayUrl!), 'citadel_llm_');
+      return new Set(samples.map((sample) => `${sample.name}${JSON.stringify(Object.entries(sample.labels).sort())}`));
     };
     const before = await series();
     const names: string[] = [];

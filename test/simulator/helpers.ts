@@ -1,5 +1,6 @@
 /** Test helpers: a simulator on 127.0.0.1:0 and a tiny HTTP client on node:http (no keep-alive). */
 import { ClientRequest, IncomingHttpHeaders, IncomingMessage, request } from 'node:http';
+import { parsePrometheusText, sampleValue } from '../../src/bench/prometheus-text';
 import { SseDataReader } from '../../src/bench/sse-reader';
 import { startSimulator } from '../../src/simulator/sim-server';
 import { INSTANT_PROFILE } from '../../src/simulator/profiles';
@@ -139,17 +140,7 @@ export async function waitFor(cond: () => boolean | Promise<boolean>, what: stri
 
 /** The value of one sample in a Prometheus text exposition (labels in any order), or undefined. */
 export function metricValue(text: string, name: string, labels: Record<string, string> = {}): number | undefined {
-  for (const line of text.split('\n')) {
-    if (!line.startsWith(name)) continue;
-    const rest = line.slice(name.length);
-    if (rest[0] !== '{' && rest[0] !== ' ') continue;
-    const m = /^(?:\{(.*)\})?\s+(\S+)$/.exec(rest);
-    if (!m) continue;
-    const have = new Map<string, string>();
-    for (const pair of (m[1] ?? '').matchAll(/(\w+)="((?:[^"\\]|\\.)*)"/g)) have.set(pair[1], pair[2]);
-    if (Object.entries(labels).every(([k, v]) => have.get(k) === v)) return Number(m[2]);
-  }
-  return undefined;
+  return sampleValue(parsePrometheusText(text), name, labels);
 }
 
 export const chatBody = (content: string, extra: Record<string, unknown> = {}) => ({
