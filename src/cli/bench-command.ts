@@ -1,11 +1,11 @@
 import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { isLoadProfileName, LOAD_PROFILES } from '../bench/arrival-schedule';
-import { CertifyCliOptions, runCertifyCli } from '../bench/certify-run';
+import type { CertifyCliOptions } from '../bench/certify-run';
 import { exitOnSignal } from '../bench/exit-on-signal';
-import { lifecycleTable, LifecycleOptions, runLifecycle } from '../bench/lifecycle-harness';
-import { LoadCliOptions, runLoadCli } from '../bench/load-run';
-import { OverheadCliOptions, runOverheadCli } from '../bench/overhead-run';
+import type { LifecycleOptions } from '../bench/lifecycle-harness';
+import type { LoadCliOptions } from '../bench/load-run';
+import type { OverheadCliOptions } from '../bench/overhead-run';
 import { ConfigValidationError } from '../config/config-problem';
 import { MODEL_IDS, isModelId } from '../config/model-ids';
 import { cliCommand, helpText, OptionValues, parseCommand } from './command-line';
@@ -312,31 +312,34 @@ function parseLifecycleArgs(argv: string[]): LifecycleOptions & { json: boolean 
 }
 
 async function runLifecycleCli(options: LifecycleOptions & { json: boolean }): Promise<number> {
+  const { lifecycleTable, runLifecycle } = await import('../bench/lifecycle-harness');
   const report = await runLifecycle({ ...options, progress: options.json ? undefined : (line) => process.stderr.write(line + '\n') });
   process.stdout.write((options.json ? JSON.stringify(report, null, 2) : lifecycleTable(report)) + '\n');
   return report.median.startS < report.targets.startS && report.median.restartS < report.targets.restartS ? 0 : 1;
 }
 
+// The harnesses' code (charts, process control) is loaded only when one runs: `citadel-llm sim`
+// and `serve` start without it.
 const HARNESSES: Record<string, { command: () => Command; run: (argv: string[]) => Promise<number> }> = {
   certify: {
     command: certifyCommand,
     run: async (argv) => {
       const o = parseCertifyArgs(argv);
-      return o === 'help' ? help(certifyCommand()) : runCertifyCli(o);
+      return o === 'help' ? help(certifyCommand()) : (await import('../bench/certify-run')).runCertifyCli(o);
     },
   },
   load: {
     command: loadCommand,
     run: async (argv) => {
       const o = parseLoadArgs(argv);
-      return o === 'help' ? help(loadCommand()) : runLoadCli(o);
+      return o === 'help' ? help(loadCommand()) : (await import('../bench/load-run')).runLoadCli(o);
     },
   },
   overhead: {
     command: overheadCommand,
     run: async (argv) => {
       const o = parseOverheadArgs(argv);
-      return o === 'help' ? help(overheadCommand()) : runOverheadCli(o);
+      return o === 'help' ? help(overheadCommand()) : (await import('../bench/overhead-run')).runOverheadCli(o);
     },
   },
   lifecycle: {
