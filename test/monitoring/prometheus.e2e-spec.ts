@@ -3,8 +3,8 @@ import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from '
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse, stringify } from 'yaml';
-import { ServiceOrchestrator } from '../../src/orchestration/service-orchestrator';
 import getPort from 'get-port';
+import { ServiceOrchestrator } from '../../src/server/service-orchestrator';
 import { waitFor } from '../support/engine-control';
 import { REPO, startCitadel } from '../support/start-citadel';
 import { describeWith, PROMETHEUS, scrape } from './prom-text';
