@@ -12,7 +12,7 @@ module.exports = {
     // ES-module-only packages, compiled to CommonJS for jest (see the transformer's comment).
     '^.+\\.js$': '<rootDir>/test/jest/esm-package-transformer.js',
   },
-  transformIgnorePatterns: ['/node_modules/(?!(@nestjs|file-type|strtok3|token-types|uint8array-extras|@tokenizer|@borewit|cookie)/)'],
+  transformIgnorePatterns: ['/node_modules/(?!(@nestjs|file-type|strtok3|token-types|uint8array-extras|@tokenizer|@borewit|cookie|mistral-tokenizer-js|llama-tokenizer-js)/)'],
   moduleFileExtensions: ['ts', 'js', 'json'],
   testTimeout: 30000,
 };

@@ -4,12 +4,15 @@ import { modelNotFound } from './errors';
 import type { FaultState } from './faults';
 import type { ModelMetrics, SimMetrics } from './metrics';
 import type { Scheduler } from './scheduler';
+import type { ModelTokenizer } from './tokenizer';
 import type { SimulatorModel } from './types';
 
 export interface Engine {
   model: SimulatorModel;
   scheduler: Scheduler;
   metrics: ModelMetrics;
+  /** The model's own tokenizer and chat template. */
+  tokenizer: ModelTokenizer;
 }
 
 export interface SimContext {

@@ -15,6 +15,7 @@ import { sendApiError, sendDetail, sendJson } from './http-util';
 import { SimMetrics } from './metrics';
 import { assertValidProfile } from './profiles';
 import { Scheduler } from './scheduler';
+import { tokenizerFor } from './tokenizer';
 import type { Engine, SimContext } from './sim-context';
 import type { FaultSettings, RunningSimulator, SimulatorOptions, SimulatorStats } from './types';
 
@@ -87,7 +88,7 @@ export function startSimulator(opts: SimulatorOptions, listen: { port: number; h
     });
     const scheduler = new Scheduler(model, { speed: resolved.speed, instant: resolved.instant }, modelMetrics);
     ref.scheduler = scheduler;
-    engines.set(model.servedName, { model, scheduler, metrics: modelMetrics });
+    engines.set(model.servedName, { model, scheduler, metrics: modelMetrics, tokenizer: tokenizerFor(model) });
   }
   const ctx: SimContext = {
     engines,

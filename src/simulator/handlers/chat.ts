@@ -4,7 +4,7 @@ import { assertJsonContentType, readBody } from '../http-util';
 import { checkSampling, parseChatRequest, parseJsonObject } from '../request-parser';
 import { resolveEngine, SimContext } from '../sim-context';
 import { planChoice } from '../text-generator';
-import { ChatTurn, countChatTokens } from '../tokenizer';
+import type { ChatTurn } from '../tokenizer';
 import { outputSeed, requestId, resolveFaults, resolveMaxTokens, runGeneration } from './generation';
 
 /** What 'echo' mode repeats for a chat: the last user message (else the last message). */
@@ -18,7 +18,7 @@ export async function handleChat(ctx: SimContext, req: IncomingMessage, res: Ser
   const body = parseJsonObject(await readBody(req));
   const r = parseChatRequest(body);
   const engine = resolveEngine(ctx, r.model);
-  const promptTokens = countChatTokens(r.messages);
+  const promptTokens = engine.tokenizer.countChat(r.messages);
   // vLLM's chat path appends the exception's cause (None) to context-length messages.
   const maxTokens = resolveMaxTokens(engine.model, promptTokens, r.maxTokens, ' None');
   checkSampling(r, maxTokens);
@@ -35,6 +35,7 @@ export async function handleChat(ctx: SimContext, req: IncomingMessage, res: Ser
     mode: ctx.outputMode,
     echoSource: echoText(r.messages),
     leadingSpace: false,
+    tokenPieces: (text: string) => engine.tokenizer.pieces(text),
   };
   const choices = Array.from({ length: r.n }, (_, i) => planChoice(params, i));
 

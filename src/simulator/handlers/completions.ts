@@ -4,7 +4,7 @@ import { assertJsonContentType, readBody } from '../http-util';
 import { checkSampling, parseCompletionRequest, parseJsonObject } from '../request-parser';
 import { resolveEngine, SimContext } from '../sim-context';
 import { ChoicePlan, planChoice } from '../text-generator';
-import { countPromptTokens, decode } from '../tokenizer';
+import { ApiError } from '../errors';
 import { outputSeed, requestId, resolveFaults, resolveMaxTokens, runGeneration } from './generation';
 
 export async function handleCompletions(ctx: SimContext, req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -14,9 +14,12 @@ export async function handleCompletions(ctx: SimContext, req: IncomingMessage, r
   const engine = resolveEngine(ctx, r.model);
 
   // Each prompt is checked on its own, as vLLM does; the first failure answers.
+  const tokenizer = engine.tokenizer;
   const prompts = r.prompts.map((p) => {
-    const text = p.text ?? decode(p.tokenIds ?? []);
-    const tokens = p.tokenIds ? p.tokenIds.length : countPromptTokens(text);
+    const outside = p.tokenIds?.find((id) => !tokenizer.isInVocabulary(id));
+    if (outside !== undefined) throw new ApiError(400, `Token id ${outside} is out of vocabulary`, 'BadRequestError');
+    const text = p.text ?? tokenizer.decode(p.tokenIds ?? []);
+    const tokens = p.tokenIds ? p.tokenIds.length : tokenizer.count(text, true);
     const maxTokens = resolveMaxTokens(engine.model, tokens, r.maxTokens, '');
     return { text, tokens, maxTokens, key: p.text ?? (p.tokenIds ?? []).join(',') };
   });
@@ -39,6 +42,7 @@ export async function handleCompletions(ctx: SimContext, req: IncomingMessage, r
         mode: ctx.outputMode,
         echoSource: p.text,
         leadingSpace: true,
+        tokenPieces: (text: string) => tokenizer.pieces(text),
       };
       choices.push(planChoice(params, promptIndex * r.n + i));
       echoPrefixes?.push(p.text);
