@@ -21,6 +21,8 @@ Options:
   --output <mode>         random | echo (default random)
   --seed <n>              output seed for requests without their own seed (default 0)
   --vllm-version <v>      version reported by /version (default 0.11.0)
+  --enable-responses-store  keep Responses API responses (vLLM: VLLM_ENABLE_RESPONSES_API_STORE=1,
+                          which this flag's absence also honours)
 Faults (all off by default; also settable with POST /admin/faults or the X-Sim-Fault header):
   --error-rate <f>        fraction 0..1 of generation requests answered with --error-status
   --error-status <s>      429 | 500 | 503 (default 500)
@@ -46,6 +48,7 @@ interface ParsedArgs {
   output: 'random' | 'echo';
   seed: number;
   vllmVersion: string;
+  enableResponsesStore: boolean;
   faults: Partial<FaultSettings>;
 }
 
@@ -63,7 +66,7 @@ const VALUE_FLAGS = new Set([
   '--slow-start',
   '--die-after',
 ]);
-const BOOLEAN_FLAGS = new Set(['--hang', '--dead', '--help', '-h']);
+const BOOLEAN_FLAGS = new Set(['--hang', '--dead', '--enable-responses-store', '--help', '-h']);
 
 function number(flag: string, raw: string, check: (n: number) => boolean, rule: string): number {
   const n = /^\s*[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?\s*$/.test(raw) ? Number(raw) : NaN;
@@ -81,6 +84,8 @@ function parseArgs(argv: readonly string[]): ParsedArgs {
     output: 'random',
     seed: 0,
     vllmVersion: '0.11.0',
+    // vLLM's own switch, read the way vLLM's envs.py reads it ("1"/"true" turn it on).
+    enableResponsesStore: ['1', 'true'].includes((process.env.VLLM_ENABLE_RESPONSES_API_STORE ?? '').toLowerCase()),
     faults: {},
   };
   for (let i = 0; i < argv.length; i++) {
@@ -95,6 +100,7 @@ function parseArgs(argv: readonly string[]): ParsedArgs {
       if (value !== undefined) throw new UsageError(`${flag} takes no value`);
       if (flag === '--hang') a.faults.hang = true;
       else if (flag === '--dead') a.faults.engineDead = true;
+      else if (flag === '--enable-responses-store') a.enableResponsesStore = true;
       else a.help = true;
       continue;
     }
@@ -191,6 +197,7 @@ export async function runSimCommand(
     seed: args.seed,
     faults: args.faults,
     vllmVersion: args.vllmVersion,
+    enableResponsesStore: args.enableResponsesStore,
   };
 
   if (opts.signal?.aborted) return 0;

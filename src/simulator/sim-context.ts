@@ -3,6 +3,7 @@ import type { ServerResponse } from 'node:http';
 import { modelNotFound } from './errors';
 import type { FaultState } from './faults';
 import type { ModelMetrics, SimMetrics } from './metrics';
+import type { ResponseStore } from './responses/store';
 import type { Scheduler } from './scheduler';
 import type { ModelTokenizer } from './tokenizer';
 import type { SimulatorModel } from './types';
@@ -25,6 +26,8 @@ export interface SimContext {
   readonly metrics: SimMetrics;
   /** Requests held open by the hang fault. */
   readonly hanging: Set<ServerResponse>;
+  /** The Responses API store (vLLM's, off unless enabled). */
+  readonly responses: ResponseStore;
   /** Hanging requests whose client left. */
   hangAborted: number;
 }

@@ -72,6 +72,11 @@ export interface SimulatorOptions {
   faults?: Partial<FaultSettings>;
   /** Reported by /version. Default '0.11.0'. */
   vllmVersion?: string;
+  /**
+   * Keep Responses API responses (store, previous_response_id, GET/cancel, background), as vLLM does
+   * with VLLM_ENABLE_RESPONSES_API_STORE=1. Default false, vLLM's default.
+   */
+  enableResponsesStore?: boolean;
 }
 
 export interface SimulatorStats {
