@@ -5,6 +5,9 @@
  * (vllm/transformers_utils/tokenizer.py loads AutoTokenizer; vllm/entrypoints/chat_utils.py renders
  * apply_chat_template(tokenize=False), then the chat path encodes with add_special_tokens=False).
  */
+import fc from 'fast-check';
+import llama from 'llama-tokenizer-js';
+import mistral from 'mistral-tokenizer-js';
 import { tokenizerFor } from './tokenizer';
 import { FAMILIES, familyFor } from './tokenizers/families';
 
@@ -90,6 +93,19 @@ describe('model tokenizers', () => {
       expect(pieces.join('')).toBe(text);
       expect(pieces).toHaveLength(mixtral.count(text, false));
     }
+  });
+
+  it('word-by-word encoding (and its cache) gives exactly the library\'s ids of the whole text', () => {
+    // It relies on this: no token has a "▁" after another character, so no merge crosses a word start.
+    for (const lib of [mistral, llama]) expect(lib.vocabById.filter((t) => /[^\u2581]\u2581/.test(t))).toEqual([]);
+    const text = fc.string({ unit: fc.constantFrom('a', 'b', 'th', 'e', ' ', '  ', '\n', '.', 'é', '🦙', '1'), maxLength: 60 });
+    fc.assert(
+      fc.property(text, (t) => {
+        fc.pre(t.length > 0);
+        expect(mixtral.encode(t, false)).toEqual(mistral.encode(t, false, true));
+        expect(phi3.encode(t, false)).toEqual(llama.encode(t, false, true));
+      }),
+    );
   });
 
   it('a long run of one letter is counted by the BPE, not by characters/4', () => {
