@@ -25,8 +25,13 @@ Faults (all off by default; also settable with POST /admin/faults or the X-Sim-F
   --error-rate <f>        fraction 0..1 of generation requests answered with --error-status
   --error-status <s>      429 | 500 | 503 (default 500)
   --slow-start <seconds>  /health answers 503 (and generation 503) for this long after start
-  --hang                  accept generation requests and never answer
+  --hang                  never finish generation requests, as a stuck vLLM: a stream gets 200
+                          and its SSE headers at once, then nothing
+  --hang-before-headers   never answer generation requests at all, not even the status line
+                          (a stuck proxy in front of vLLM)
   --die-after <k>         drop the connection after k streamed tokens
+  --fail-after <k>        fail after k tokens as vLLM's engine does: a stream ends with its error
+                          event and [DONE]; a non-streaming request gets its 500
   --dead                  engine dead: 503 everywhere
   -h, --help              show this help
 
@@ -62,8 +67,9 @@ const VALUE_FLAGS = new Set([
   '--error-status',
   '--slow-start',
   '--die-after',
+  '--fail-after',
 ]);
-const BOOLEAN_FLAGS = new Set(['--hang', '--dead', '--help', '-h']);
+const BOOLEAN_FLAGS = new Set(['--hang', '--hang-before-headers', '--dead', '--help', '-h']);
 
 function number(flag: string, raw: string, check: (n: number) => boolean, rule: string): number {
   const n = /^\s*[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?\s*$/.test(raw) ? Number(raw) : NaN;
@@ -94,6 +100,7 @@ function parseArgs(argv: readonly string[]): ParsedArgs {
     if (BOOLEAN_FLAGS.has(flag)) {
       if (value !== undefined) throw new UsageError(`${flag} takes no value`);
       if (flag === '--hang') a.faults.hang = true;
+      else if (flag === '--hang-before-headers') a.faults.hangBeforeHeaders = true;
       else if (flag === '--dead') a.faults.engineDead = true;
       else a.help = true;
       continue;
@@ -146,6 +153,9 @@ function parseArgs(argv: readonly string[]): ParsedArgs {
         break;
       case '--die-after':
         a.faults.dieAfterTokens = number(flag, value, (n) => Number.isInteger(n) && n >= 0, 'an integer >= 0');
+        break;
+      case '--fail-after':
+        a.faults.failAfterTokens = number(flag, value, (n) => Number.isInteger(n) && n >= 0, 'an integer >= 0');
         break;
     }
   }

@@ -5,6 +5,7 @@ import type { FaultState } from './faults';
 import type { ModelMetrics, SimMetrics } from './metrics';
 import type { Scheduler } from './scheduler';
 import type { SimulatorModel } from './types';
+import type { VersionFeatures } from './vllm-version';
 
 export interface Engine {
   model: SimulatorModel;
@@ -18,6 +19,8 @@ export interface SimContext {
   readonly outputMode: 'random' | 'echo';
   readonly seed: number;
   readonly vllmVersion: string;
+  /** The request fields that version knows. */
+  readonly features: VersionFeatures;
   readonly faults: FaultState;
   readonly metrics: SimMetrics;
   /** Requests held open by the hang fault. */
