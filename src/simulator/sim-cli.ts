@@ -20,7 +20,13 @@ Options:
   --speed <f>             divide all delays by f (default 1)
   --output <mode>         random | echo (default random)
   --seed <n>              output seed for requests without their own seed (default 0)
-  --vllm-version <v>      version reported by /version (default 0.11.0)
+  --vllm-version <v>      the vLLM version to answer as: /version, and which request fields exist
+                          (default: the model's engine.vllm.version, else 0.11.0)
+  --enable-auto-tool-choice
+                          serve tool_choice "auto" as vLLM started with this flag (default: the
+                          model's engine.vllm.enable_auto_tool_choice)
+  --tool-call-parser <p>  the tool parser of auto tool choice; the simulator imitates: mistral
+                          (default: the model's engine.vllm.tool_call_parser)
 Faults (all off by default; also settable with POST /admin/faults or the X-Sim-Fault header):
   --error-rate <f>        fraction 0..1 of generation requests answered with --error-status
   --error-status <s>      429 | 500 | 503 (default 500)
@@ -50,7 +56,9 @@ interface ParsedArgs {
   speed: number;
   output: 'random' | 'echo';
   seed: number;
-  vllmVersion: string;
+  vllmVersion?: string;
+  enableAutoToolChoice?: boolean;
+  toolCallParser?: string;
   faults: Partial<FaultSettings>;
 }
 
@@ -68,8 +76,9 @@ const VALUE_FLAGS = new Set([
   '--slow-start',
   '--die-after',
   '--fail-after',
+  '--tool-call-parser',
 ]);
-const BOOLEAN_FLAGS = new Set(['--hang', '--hang-before-headers', '--dead', '--help', '-h']);
+const BOOLEAN_FLAGS = new Set(['--hang', '--hang-before-headers', '--dead', '--enable-auto-tool-choice', '--help', '-h']);
 
 function number(flag: string, raw: string, check: (n: number) => boolean, rule: string): number {
   const n = /^\s*[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?\s*$/.test(raw) ? Number(raw) : NaN;
@@ -86,7 +95,6 @@ function parseArgs(argv: readonly string[]): ParsedArgs {
     speed: 1,
     output: 'random',
     seed: 0,
-    vllmVersion: '0.11.0',
     faults: {},
   };
   for (let i = 0; i < argv.length; i++) {
@@ -101,6 +109,7 @@ function parseArgs(argv: readonly string[]): ParsedArgs {
       if (value !== undefined) throw new UsageError(`${flag} takes no value`);
       if (flag === '--hang') a.faults.hang = true;
       else if (flag === '--hang-before-headers') a.faults.hangBeforeHeaders = true;
+      else if (flag === '--enable-auto-tool-choice') a.enableAutoToolChoice = true;
       else if (flag === '--dead') a.faults.engineDead = true;
       else a.help = true;
       continue;
@@ -139,6 +148,10 @@ function parseArgs(argv: readonly string[]): ParsedArgs {
       case '--vllm-version':
         if (value.trim() === '') throw new UsageError('--vllm-version: expected a version');
         a.vllmVersion = value;
+        break;
+      case '--tool-call-parser':
+        if (value.trim() === '') throw new UsageError('--tool-call-parser: expected a parser name');
+        a.toolCallParser = value;
         break;
       case '--error-rate':
         a.faults.errorRate = number(flag, value, (n) => n >= 0 && n <= 1, 'a number in [0, 1]');
@@ -192,7 +205,12 @@ export async function runSimCommand(
   }
 
   const configured = models[args.model];
-  const model: SimulatorModel = args.profile === 'instant' ? { ...configured, profile: { ...INSTANT_PROFILE } } : configured;
+  const model: SimulatorModel = {
+    ...configured,
+    ...(args.profile === 'instant' ? { profile: { ...INSTANT_PROFILE } } : {}),
+    ...(args.enableAutoToolChoice ? { enableAutoToolChoice: true } : {}),
+    ...(args.toolCallParser ? { toolCallParser: args.toolCallParser } : {}),
+  };
   const options: SimulatorOptions = {
     models: [model],
     speed: args.speed,
@@ -200,7 +218,7 @@ export async function runSimCommand(
     outputMode: args.output,
     seed: args.seed,
     faults: args.faults,
-    vllmVersion: args.vllmVersion,
+    vllmVersion: args.vllmVersion ?? configured.vllmVersion ?? '0.11.0',
   };
 
   if (opts.signal?.aborted) return 0;

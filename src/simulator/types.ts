@@ -35,6 +35,8 @@ export interface SimulatorModel {
   enableAutoToolChoice?: boolean;
   /** vLLM's `--tool-call-parser`; the simulator imitates 'mistral' (tools/tool-output.ts). */
   toolCallParser?: string | null;
+  /** The vLLM version this model's engine runs; `citadel-llm sim` answers as it unless --vllm-version says otherwise. */
+  vllmVersion?: string;
   /** vLLM's `--max-logprobs` (default 20): more logprobs per token is a 400. */
   maxLogprobs?: number;
   /**
