@@ -20,15 +20,27 @@ Options:
   --speed <f>             divide all delays by f (default 1)
   --output <mode>         random | echo (default random)
   --seed <n>              output seed for requests without their own seed (default 0)
-  --vllm-version <v>      version reported by /version (default 0.11.0)
-  --enable-responses-store  keep Responses API responses (vLLM: VLLM_ENABLE_RESPONSES_API_STORE=1,
-                          which this flag's absence also honours)
+  --vllm-version <v>      the vLLM version to answer as: /version, and which request fields exist
+                          (default: the model's engine.vllm.version, else 0.11.0)
+  --enable-auto-tool-choice
+                          serve tool_choice "auto" as vLLM started with this flag (default: the
+                          model's engine.vllm.enable_auto_tool_choice)
+  --tool-call-parser <p>  the tool parser of auto tool choice; the simulator imitates: mistral
+                          (default: the model's engine.vllm.tool_call_parser)
+  --enable-responses-store
+                          keep Responses API responses (vLLM: VLLM_ENABLE_RESPONSES_API_STORE=1,
+                          which is also honoured)
 Faults (all off by default; also settable with POST /admin/faults or the X-Sim-Fault header):
   --error-rate <f>        fraction 0..1 of generation requests answered with --error-status
   --error-status <s>      429 | 500 | 503 (default 500)
   --slow-start <seconds>  /health answers 503 (and generation 503) for this long after start
-  --hang                  accept generation requests and never answer
+  --hang                  never finish generation requests, as a stuck vLLM: a stream gets 200
+                          and its SSE headers at once, then nothing
+  --hang-before-headers   never answer generation requests at all, not even the status line
+                          (a stuck proxy in front of vLLM)
   --die-after <k>         drop the connection after k streamed tokens
+  --fail-after <k>        fail after k tokens as vLLM's engine does: a stream ends with its error
+                          event and [DONE]; a non-streaming request gets its 500
   --dead                  engine dead: 503 everywhere
   -h, --help              show this help
 
@@ -47,7 +59,9 @@ interface ParsedArgs {
   speed: number;
   output: 'random' | 'echo';
   seed: number;
-  vllmVersion: string;
+  vllmVersion?: string;
+  enableAutoToolChoice?: boolean;
+  toolCallParser?: string;
   enableResponsesStore: boolean;
   faults: Partial<FaultSettings>;
 }
@@ -65,8 +79,18 @@ const VALUE_FLAGS = new Set([
   '--error-status',
   '--slow-start',
   '--die-after',
+  '--fail-after',
+  '--tool-call-parser',
 ]);
-const BOOLEAN_FLAGS = new Set(['--hang', '--dead', '--enable-responses-store', '--help', '-h']);
+const BOOLEAN_FLAGS = new Set([
+  '--hang',
+  '--hang-before-headers',
+  '--dead',
+  '--enable-auto-tool-choice',
+  '--enable-responses-store',
+  '--help',
+  '-h',
+]);
 
 function number(flag: string, raw: string, check: (n: number) => boolean, rule: string): number {
   const n = /^\s*[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?\s*$/.test(raw) ? Number(raw) : NaN;
@@ -83,7 +107,6 @@ function parseArgs(argv: readonly string[]): ParsedArgs {
     speed: 1,
     output: 'random',
     seed: 0,
-    vllmVersion: '0.11.0',
     // vLLM's own switch, read the way vLLM's envs.py reads it ("1"/"true" turn it on).
     enableResponsesStore: ['1', 'true'].includes((process.env.VLLM_ENABLE_RESPONSES_API_STORE ?? '').toLowerCase()),
     faults: {},
@@ -99,6 +122,8 @@ function parseArgs(argv: readonly string[]): ParsedArgs {
     if (BOOLEAN_FLAGS.has(flag)) {
       if (value !== undefined) throw new UsageError(`${flag} takes no value`);
       if (flag === '--hang') a.faults.hang = true;
+      else if (flag === '--hang-before-headers') a.faults.hangBeforeHeaders = true;
+      else if (flag === '--enable-auto-tool-choice') a.enableAutoToolChoice = true;
       else if (flag === '--dead') a.faults.engineDead = true;
       else if (flag === '--enable-responses-store') a.enableResponsesStore = true;
       else a.help = true;
@@ -139,6 +164,10 @@ function parseArgs(argv: readonly string[]): ParsedArgs {
         if (value.trim() === '') throw new UsageError('--vllm-version: expected a version');
         a.vllmVersion = value;
         break;
+      case '--tool-call-parser':
+        if (value.trim() === '') throw new UsageError('--tool-call-parser: expected a parser name');
+        a.toolCallParser = value;
+        break;
       case '--error-rate':
         a.faults.errorRate = number(flag, value, (n) => n >= 0 && n <= 1, 'a number in [0, 1]');
         break;
@@ -152,6 +181,9 @@ function parseArgs(argv: readonly string[]): ParsedArgs {
         break;
       case '--die-after':
         a.faults.dieAfterTokens = number(flag, value, (n) => Number.isInteger(n) && n >= 0, 'an integer >= 0');
+        break;
+      case '--fail-after':
+        a.faults.failAfterTokens = number(flag, value, (n) => Number.isInteger(n) && n >= 0, 'an integer >= 0');
         break;
     }
   }
@@ -188,7 +220,12 @@ export async function runSimCommand(
   }
 
   const configured = models[args.model];
-  const model: SimulatorModel = args.profile === 'instant' ? { ...configured, profile: { ...INSTANT_PROFILE } } : configured;
+  const model: SimulatorModel = {
+    ...configured,
+    ...(args.profile === 'instant' ? { profile: { ...INSTANT_PROFILE } } : {}),
+    ...(args.enableAutoToolChoice ? { enableAutoToolChoice: true } : {}),
+    ...(args.toolCallParser ? { toolCallParser: args.toolCallParser } : {}),
+  };
   const options: SimulatorOptions = {
     models: [model],
     speed: args.speed,
@@ -196,7 +233,7 @@ export async function runSimCommand(
     outputMode: args.output,
     seed: args.seed,
     faults: args.faults,
-    vllmVersion: args.vllmVersion,
+    vllmVersion: args.vllmVersion ?? configured.vllmVersion ?? '0.11.0',
     enableResponsesStore: args.enableResponsesStore,
   };
 

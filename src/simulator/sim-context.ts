@@ -7,6 +7,7 @@ import type { ResponseStore } from './responses/store';
 import type { Scheduler } from './scheduler';
 import type { ModelTokenizer } from './tokenizer';
 import type { SimulatorModel } from './types';
+import type { VersionFeatures } from './vllm-version';
 
 export interface Engine {
   model: SimulatorModel;
@@ -22,6 +23,8 @@ export interface SimContext {
   readonly outputMode: 'random' | 'echo';
   readonly seed: number;
   readonly vllmVersion: string;
+  /** The request fields that version knows. */
+  readonly features: VersionFeatures;
   readonly faults: FaultState;
   readonly metrics: SimMetrics;
   /** Requests held open by the hang fault. */

@@ -20,7 +20,9 @@ import { ResponseStore } from './responses/store';
 import { Scheduler } from './scheduler';
 import { tokenizerFor } from './tokenizer';
 import type { Engine, SimContext } from './sim-context';
+import { IMITATED_TOOL_PARSERS } from './tools/tool-output';
 import type { FaultSettings, RunningSimulator, SimulatorOptions, SimulatorStats } from './types';
+import { versionFeatures } from './vllm-version';
 
 type Handler = (ctx: SimContext, req: IncomingMessage, res: ServerResponse) => void | Promise<void>;
 
@@ -74,6 +76,16 @@ function resolveOptions(opts: SimulatorOptions) {
     if (!Number.isInteger(m.maxModelLen) || m.maxModelLen < 2) throw new Error(`model ${m.id}: maxModelLen must be an integer >= 2`);
     if (!Number.isInteger(m.maxNumSeqs) || m.maxNumSeqs < 1) throw new Error(`model ${m.id}: maxNumSeqs must be an integer >= 1`);
     if (names.has(m.servedName)) throw new Error(`served name ${m.servedName} is used twice`);
+    if (m.enableAutoToolChoice && !m.toolCallParser) {
+      // vLLM refuses to start this way too.
+      throw new Error(`model ${m.id}: --enable-auto-tool-choice requires --tool-call-parser`);
+    }
+    if (m.toolCallParser && !(IMITATED_TOOL_PARSERS as readonly string[]).includes(m.toolCallParser)) {
+      throw new Error(`model ${m.id}: the simulator does not imitate the '${m.toolCallParser}' tool-call parser (it imitates: ${IMITATED_TOOL_PARSERS.join(', ')})`);
+    }
+    if (m.maxLogprobs !== undefined && !(Number.isInteger(m.maxLogprobs) && m.maxLogprobs >= 0)) {
+      throw new Error(`model ${m.id}: maxLogprobs must be an integer >= 0`);
+    }
     names.add(m.servedName);
   }
   const speed = opts.speed ?? 1;
@@ -118,6 +130,7 @@ export function startSimulator(opts: SimulatorOptions, listen: { port: number; h
     outputMode: resolved.outputMode,
     seed: resolved.seed,
     vllmVersion: resolved.vllmVersion,
+    features: versionFeatures(resolved.vllmVersion),
     faults,
     metrics,
     hanging: new Set(),

@@ -15,6 +15,7 @@ const base: GenerationParams = {
   echoSource: '',
   leadingSpace: false,
   tokenPieces: (text) => mistral.pieces(text),
+  eosText: '</s>',
 };
 
 describe('planChoice', () => {
@@ -87,6 +88,7 @@ describe('planChoice', () => {
           echoSource: fc.string({ maxLength: 40 }),
           leadingSpace: fc.boolean(),
           tokenPieces: fc.constant((text: string) => mistral.pieces(text)),
+          eosText: fc.constant('</s>'),
         }),
         fc.nat(4),
         (params, index) => {

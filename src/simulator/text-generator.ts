@@ -25,6 +25,9 @@ const VOCABULARY = (
   'we you they it this that what when how why who our your its my'
 ).split(' ');
 
+/** Tokens the simulated model "almost" wrote: the alternatives its logprobs list. */
+export const ALTERNATIVE_TOKENS: readonly string[] = [...VOCABULARY.map((w) => ' ' + w), '.', ',', ' The', ' A'];
+
 const EOS = Symbol('eos');
 type Token = string | typeof EOS;
 
@@ -46,6 +49,8 @@ export interface GenerationParams {
   leadingSpace: boolean;
   /** The model tokenizer's pieces of a text ('echo' repeats the echo source token by token). */
   tokenPieces: (text: string) => string[];
+  /** The model's EOS token text (what logprobs show for an end-of-sequence). */
+  eosText: string;
 }
 
 export type FinishReason = 'stop' | 'length';
@@ -55,6 +60,8 @@ export interface ChoicePlan {
   deltas: string[];
   /** The final text: the deltas joined. */
   text: string;
+  /** Each generated token's own text (an end-of-sequence is the tokenizer's EOS text), for logprobs. */
+  tokens: string[];
   finishReason: FinishReason;
   /** The stop string that ended the choice, else null. */
   stopReason: string | null;
@@ -101,20 +108,31 @@ function echoSource(pieces: readonly string[], p: GenerationParams): TokenSource
   };
 }
 
-/** Plans choice `index` of a request. */
-export function planChoice(p: GenerationParams, index: number): ChoicePlan {
+/**
+ * A fixed text, then end-of-sequence: what a model writes under a constraint (structured outputs,
+ * tool calls), where the grammar allows nothing but EOS once the value is complete (so min_tokens
+ * and ignore_eos cannot extend it here; a heuristic).
+ */
+function fixedSource(pieces: readonly string[]): TokenSource {
+  let i = 0;
+  return () => (i < pieces.length ? pieces[i++] : EOS);
+}
+
+/** Plans choice `index` of a request; `fixed` is the whole text a constrained model writes, as tokens. */
+export function planChoice(p: GenerationParams, index: number, fixed?: readonly string[]): ChoicePlan {
   const rng = createRng(mix32(p.seed, index));
   let pieces: string[] = [];
-  if (p.mode === 'echo') {
+  if (p.mode === 'echo' && !fixed) {
     pieces = p.tokenPieces(p.echoSource.trim());
     if (pieces.length > 0 && p.leadingSpace && !pieces[0].startsWith(' ')) pieces[0] = ' ' + pieces[0];
   }
-  const next = pieces.length > 0 ? echoSource(pieces, p) : randomSource(rng, p);
+  const next = fixed ? fixedSource(fixed) : pieces.length > 0 ? echoSource(pieces, p) : randomSource(rng, p);
   const stops = p.stop.filter((s) => s.length > 0);
   const longestStop = stops.reduce((m, s) => Math.max(m, s.length), 0);
 
   let raw = '';
   const ends: number[] = [];
+  const tokens: string[] = [];
   let cut = -1;
   let finishReason: FinishReason = 'length';
   let stopReason: string | null = null;
@@ -122,12 +140,14 @@ export function planChoice(p: GenerationParams, index: number): ChoicePlan {
     const token = next(count - 1);
     if (token === EOS) {
       ends.push(raw.length);
+      tokens.push(p.eosText);
       finishReason = 'stop';
       break;
     }
     const before = raw.length;
     raw += token;
     ends.push(raw.length);
+    tokens.push(token);
     if (stops.length > 0 && count >= p.minTokens) {
       const from = Math.max(0, before - longestStop + 1);
       let best = -1;
@@ -153,5 +173,5 @@ export function planChoice(p: GenerationParams, index: number): ChoicePlan {
     deltas[i] = end > prev ? text.slice(prev, end) : '';
     if (end > prev) prev = end;
   }
-  return { deltas, text, finishReason, stopReason };
+  return { deltas, text, tokens, finishReason, stopReason };
 }

@@ -75,7 +75,9 @@ describe('simulator endpoints', () => {
       errorStatus: 500,
       slowStartSeconds: 0,
       hang: false,
+      hangBeforeHeaders: false,
       dieAfterTokens: 0,
+      failAfterTokens: 0,
       engineDead: false,
     });
     const set = await post(sim.url, '/admin/faults', { errorRate: 0.25, errorStatus: 429 });

@@ -77,3 +77,28 @@ describe('token counts match the tokenizer libraries, for every model', () => {
     expect(over.json.error.message).toContain(`your request has ${tokens} input tokens`);
   });
 });
+
+describe('tool messages in the history, on a template that takes them', () => {
+  let sim: RunningSimulator;
+  beforeAll(async () => {
+    sim = await startSimulator({ models: [testModel()], instant: true }, { port: 0, host: '127.0.0.1' });
+  });
+  afterAll(() => sim.close());
+
+  it('assistant tool_calls and a tool result are rendered (the default ChatML template) and counted', async () => {
+    const messages = [
+      { role: 'user', content: 'Weather in Paris?' },
+      { role: 'assistant', content: null, tool_calls: [{ id: 'abcDEF123', type: 'function', function: { name: 'get_weather', arguments: '{}' } }] },
+      { role: 'tool', tool_call_id: 'abcDEF123', content: '{"temperature": 21}' },
+    ];
+    const r = await post(sim.url, '/v1/chat/completions', { messages, max_tokens: 4 });
+    expect(r.status).toBe(200);
+    expect(r.json.usage.prompt_tokens).toBe(
+      libraryChatCount('default', [
+        { role: 'user', content: 'Weather in Paris?' },
+        { role: 'assistant', content: '' },
+        { role: 'tool', content: '{"temperature": 21}' },
+      ]),
+    );
+  });
+});

@@ -58,6 +58,16 @@ interface Run {
   faults: RequestFaults;
 }
 
+/**
+ * The token count after which the connection drops: die-after-K, or fail-after-K, which on this
+ * endpoint ends the same way (an exception in vLLM's Responses stream generator aborts Starlette's
+ * streaming response: no further event, the connection closes). 0 = never.
+ */
+function dropAfter(f: RequestFaults): number {
+  const ks = [f.dieAfterTokens, f.failAfterTokens].filter((k) => k > 0);
+  return ks.length > 0 ? Math.min(...ks) : 0;
+}
+
 /** Runs the plan through the scheduler; onStep gets each token's text, false pauses (backpressure). */
 function schedule(run: Run, onStep: (text: string, step: number) => boolean, onDone: () => void): Job | null {
   return run.engine.scheduler.submit(
@@ -147,6 +157,7 @@ export async function handleCreateResponse(ctx: SimContext, req: IncomingMessage
       echoSource: echo,
       leadingSpace: false,
       tokenPieces: (text: string) => engine.tokenizer.pieces(text),
+      eosText: engine.tokenizer.family.eosToken,
     },
     0,
   );
@@ -154,8 +165,8 @@ export async function handleCreateResponse(ctx: SimContext, req: IncomingMessage
   if (r.store) ctx.responses.putMessages(frame.id, messages);
   const finalBody = () => responseBody(frame, 'completed', messageOutput(plan.text), { input: promptTokens, output: plan.deltas.length });
 
-  if (faults.hang) {
-    holdOpen(ctx, res, r.stream);
+  if (faults.hang || faults.hangBeforeHeaders) {
+    holdOpen(ctx, res, r.stream && !faults.hangBeforeHeaders);
     return;
   }
   if (r.background) {
@@ -193,7 +204,7 @@ function answerResponse(
     run,
     () => {
       generated += 1;
-      if (run.faults.dieAfterTokens > 0 && generated >= run.faults.dieAfterTokens) {
+      if (dropAfter(run.faults) > 0 && generated >= dropAfter(run.faults)) {
         ended = true;
         if (job) run.engine.scheduler.abort(job);
         res.destroy();
@@ -238,7 +249,7 @@ function streamResponse(
     (text) => {
       sent += 1;
       const chunk = events.delta(text);
-      if (run.faults.dieAfterTokens > 0 && sent >= run.faults.dieAfterTokens) {
+      if (dropAfter(run.faults) > 0 && sent >= dropAfter(run.faults)) {
         ended = true;
         if (job) run.engine.scheduler.abort(job);
         res.write(chunk, () => res.destroy());

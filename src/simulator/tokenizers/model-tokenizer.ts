@@ -171,6 +171,19 @@ export class ModelTokenizer {
     return this.addedById.get(id) ?? this.vocab().vocabById[id] ?? '';
   }
 
+  /** The text one token stands for ("▁the" -> " the"; a byte token alone, '' unless it is ASCII). */
+  tokenText(id: number): string {
+    const added = this.addedById.get(id);
+    if (added !== undefined) return added;
+    const s = this.vocab().vocabById[id] ?? '';
+    const byte = BYTE_TOKEN.exec(s);
+    if (byte) {
+      const b = parseInt(byte[1], 16);
+      return b < 0x80 ? String.fromCharCode(b) : '';
+    }
+    return s.replaceAll(SPACE_MARK, ' ');
+  }
+
   /** Text of ids, special tokens included as their text (tokenizer.decode). */
   decode(ids: readonly number[]): string {
     const bytes: number[] = [];
