@@ -175,6 +175,17 @@ describe('POST /v1/responses (store off, vLLM default)', () => {
     expect(unknownModel.status).toBe(404);
   });
 
+  it('text.format json_schema: the output text is JSON valid against the schema (StructuredOutputsParams(json=schema))', async () => {
+    const schema = { type: 'object', properties: { city: { type: 'string' }, temp: { type: 'integer' } }, required: ['city', 'temp'], additionalProperties: false };
+    const r = await post(sim.url, '/v1/responses', { input: 'x', text: { format: { type: 'json_schema', name: 'w', schema, strict: true } } });
+    expect(r.status).toBe(200);
+    const value = JSON.parse(r.json.output[0].content[0].text);
+    expect(Object.keys(value).sort()).toEqual(['city', 'temp']);
+    expect(typeof value.city).toBe('string');
+    expect(Number.isInteger(value.temp)).toBe(true);
+    expect(r.json.text).toEqual({ format: { type: 'json_schema', name: 'w', schema, strict: true } });
+  });
+
   it('a prompt longer than max_model_len: the engine prompt length error', async () => {
     const r = await post(sim.url, '/v1/responses', { input: 'word '.repeat(5000) });
     expect(r.status).toBe(400);

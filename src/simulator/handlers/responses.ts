@@ -14,6 +14,7 @@ import { messageOutput, ResponseEventStream, ResponseFrame, responseBody, uuidHe
 import type { StoredResponse } from '../responses/store';
 import { Engine, resolveEngine, SimContext } from '../sim-context';
 import type { Job } from '../scheduler';
+import { constrainedText } from '../structured-output';
 import { ChoicePlan, planChoice } from '../text-generator';
 import type { ChatTurn } from '../tokenizer';
 import { outputSeed, RequestFaults, resolveFaults } from './generation';
@@ -128,9 +129,6 @@ export async function handleCreateResponse(ctx: SimContext, req: IncomingMessage
     // Raised outside vLLM's ValueError handler: FastAPI's 500 with the exception text.
     throw new ApiError(500, 'json_object is not supported', 'Internal Server Error');
   }
-  if (r.textFormat === 'json_schema') {
-    throw new ApiError(400, 'The simulator does not imitate text.format json_schema in the Responses API.', 'BadRequestError');
-  }
   const faults = resolveFaults(ctx, req);
 
   const frame: ResponseFrame = {
@@ -146,13 +144,19 @@ export async function handleCreateResponse(ctx: SimContext, req: IncomingMessage
   for (const m of messages) key += `${m.role}\u0000${m.content}\u0000`;
   let echo = '';
   for (const m of messages) if (m.role === 'user') echo = m.content;
+  const seed = outputSeed(null, key, ctx.seed);
+  // to_sampling_params: a json_schema format with a schema becomes StructuredOutputsParams(json=schema).
+  const fixed =
+    r.textFormat === 'json_schema' && r.textSchema
+      ? engine.tokenizer.pieces(constrainedText({ kind: 'json', schema: r.textSchema }, seed))
+      : undefined;
   const plan = planChoice(
     {
       maxTokens,
       minTokens: 0,
       ignoreEos: false,
       stop: [],
-      seed: outputSeed(null, key, ctx.seed),
+      seed,
       mode: ctx.outputMode,
       echoSource: echo,
       leadingSpace: false,
@@ -160,6 +164,7 @@ export async function handleCreateResponse(ctx: SimContext, req: IncomingMessage
       eosText: engine.tokenizer.family.eosToken,
     },
     0,
+    fixed,
   );
   const run: Run = { plan, promptTokens, engine, faults };
   if (r.store) ctx.responses.putMessages(frame.id, messages);

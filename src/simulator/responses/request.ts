@@ -24,6 +24,8 @@ export interface ResponsesRequest {
   requestId: string | null;
   /** `text.format.type` when given. */
   textFormat: string | null;
+  /** `text.format.schema` of a json_schema format (vLLM constrains the output to it). */
+  textSchema: Record<string, unknown> | null;
   /** Echoed into the response object as sent (vLLM's from_request). */
   echo: {
     metadata: unknown;
@@ -151,6 +153,7 @@ export function parseResponsesRequest(body: JsonObject): ResponsesRequest {
     tools: Array.isArray(tools) ? tools : [],
     requestId: str('request_id'),
     textFormat: format,
+    textSchema: isObject(text) && isObject(text.format) && isObject(text.format.schema) ? text.format.schema : null,
     echo: {
       metadata: body.metadata ?? null,
       parallel_tool_calls: body.parallel_tool_calls ?? true,
