@@ -2,7 +2,7 @@
 import type { ServerResponse } from 'node:http';
 import { modelNotFound } from './errors';
 import type { FaultState } from './faults';
-import type { ModelMetrics, SimMetrics } from './metrics';
+import type { SimModelMetrics, SimMetrics } from './metrics';
 import type { ResponseStore } from './responses/store';
 import type { Scheduler } from './scheduler';
 import type { ModelTokenizer } from './tokenizer';
@@ -12,7 +12,7 @@ import type { VersionFeatures } from './vllm-version';
 export interface Engine {
   model: SimulatorModel;
   scheduler: Scheduler;
-  metrics: ModelMetrics;
+  metrics: SimModelMetrics;
   /** The model's own tokenizer and chat template. */
   tokenizer: ModelTokenizer;
 }

@@ -7,7 +7,7 @@ import { checkSampling, DEFAULT_MAX_LOGPROBS, parseCompletionRequest, parseJsonO
 import { resolveEngine, SimContext } from '../sim-context';
 import { constrainedText } from '../structured-output';
 import { ChoicePlan, planChoice } from '../text-generator';
-import { ApiError } from '../errors';
+import { SimulatorError } from '../errors';
 import { outputSeed, requestId, resolveFaults, resolveMaxTokens, runGeneration } from './generation';
 
 export async function handleCompletions(ctx: SimContext, req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -20,7 +20,7 @@ export async function handleCompletions(ctx: SimContext, req: IncomingMessage, r
   const tokenizer = engine.tokenizer;
   const prompts = r.prompts.map((p) => {
     const outside = p.tokenIds?.find((id) => !tokenizer.isInVocabulary(id));
-    if (outside !== undefined) throw new ApiError(400, `Token id ${outside} is out of vocabulary`, 'BadRequestError');
+    if (outside !== undefined) throw new SimulatorError(400, `Token id ${outside} is out of vocabulary`, 'BadRequestError');
     const text = p.text ?? tokenizer.decode(p.tokenIds ?? []);
     const tokens = p.tokenIds ? p.tokenIds.length : tokenizer.count(text, true);
     const maxTokens = resolveMaxTokens(engine.model, tokens, r.maxTokens, '');

@@ -6,7 +6,7 @@
  * model's scheduler like chat does.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { ApiError, pyFloat } from '../errors';
+import { SimulatorError, pyFloat } from '../errors';
 import { assertJsonContentType, readBody, sendApiError, sendJson } from '../http-util';
 import { parseJsonObject } from '../request-parser';
 import { parseResponsesRequest, ResponsesRequest } from '../responses/request';
@@ -20,11 +20,11 @@ import type { ChatTurn } from '../tokenizer';
 import { outputSeed, RequestFaults, resolveFaults } from './generation';
 
 /** vLLM's create_error_response(err_type="invalid_request_error", ...). */
-function invalidRequest(status: number, message: string): ApiError {
-  return new ApiError(status, message, 'invalid_request_error');
+function invalidRequest(status: number, message: string): SimulatorError {
+  return new SimulatorError(status, message, 'invalid_request_error');
 }
 
-function notFound(id: string): ApiError {
+function notFound(id: string): SimulatorError {
   return invalidRequest(404, `Response with id '${id}' not found.`);
 }
 
@@ -45,7 +45,7 @@ function inputMessages(ctx: SimContext, r: ResponsesRequest, prev: StoredRespons
 /** SamplingParams' checks on what the Responses API sets (temperature, top_p, max_tokens). */
 function checkSampling(temperature: number, topP: number, maxTokens: number): void {
   const fail = (m: string): never => {
-    throw new ApiError(400, m, 'BadRequestError');
+    throw new SimulatorError(400, m, 'BadRequestError');
   };
   if (!(temperature >= 0)) fail(`temperature must be non-negative, got ${pyFloat(temperature)}.`);
   if (!(topP > 0 && topP <= 1)) fail(`top_p must be in (0, 1], got ${pyFloat(topP)}.`);
@@ -82,8 +82,8 @@ function schedule(run: Run, onStep: (text: string, step: number) => boolean, onD
   );
 }
 
-function queueFull(engine: Engine): ApiError {
-  return new ApiError(
+function queueFull(engine: Engine): SimulatorError {
+  return new SimulatorError(
     503,
     `The server is overloaded: ${engine.model.profile.maxWaiting} requests are already waiting ` +
       `(the simulator bounds its waiting queue; vLLM's is unbounded).`,
@@ -112,7 +112,7 @@ export async function handleCreateResponse(ctx: SimContext, req: IncomingMessage
     if (!prev) throw notFound(r.previousResponseId);
   }
   if (r.tools.length > 0) {
-    throw new ApiError(400, 'Tool use is not supported in Responses API without Harmony None', 'BadRequestError');
+    throw new SimulatorError(400, 'Tool use is not supported in Responses API without Harmony None', 'BadRequestError');
   }
 
   const messages = inputMessages(ctx, r, prev);
@@ -127,7 +127,7 @@ export async function handleCreateResponse(ctx: SimContext, req: IncomingMessage
   checkSampling(temperature, topP, maxTokens);
   if (r.textFormat === 'json_object') {
     // Raised outside vLLM's ValueError handler: FastAPI's 500 with the exception text.
-    throw new ApiError(500, 'json_object is not supported', 'Internal Server Error');
+    throw new SimulatorError(500, 'json_object is not supported', 'Internal Server Error');
   }
   const faults = resolveFaults(ctx, req);
 
@@ -321,7 +321,7 @@ export function handleRetrieveResponse(ctx: SimContext, req: IncomingMessage, re
   if (!entry) throw notFound(id);
   const query = new URLSearchParams((req.url ?? '').split('?')[1] ?? '');
   if (['true', '1'].includes((query.get('stream') ?? '').toLowerCase())) {
-    throw new ApiError(400, 'The simulator does not imitate streaming a stored response (GET with stream=true).', 'BadRequestError');
+    throw new SimulatorError(400, 'The simulator does not imitate streaming a stored response (GET with stream=true).', 'BadRequestError');
   }
   sendJson(res, 200, JSON.stringify(entry.body));
 }

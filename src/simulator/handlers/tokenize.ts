@@ -1,6 +1,6 @@
 /** POST /tokenize and POST /detokenize, vLLM's shapes, with the model's own tokenizer and chat template. */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { ApiError } from '../errors';
+import { SimulatorError } from '../errors';
 import { assertJsonContentType, readBody, sendJson } from '../http-util';
 import { parseDetokenizeRequest, parseJsonObject, parseTokenizeRequest } from '../request-parser';
 import { resolveEngine, SimContext } from '../sim-context';
@@ -32,6 +32,6 @@ export async function handleDetokenize(ctx: SimContext, req: IncomingMessage, re
   const r = parseDetokenizeRequest(parseJsonObject(await readBody(req)));
   const tokenizer = resolveEngine(ctx, r.model).tokenizer;
   const outside = r.tokens.find((id) => !tokenizer.isInVocabulary(id));
-  if (outside !== undefined) throw new ApiError(400, `Token id ${outside} is out of vocabulary`, 'BadRequestError');
+  if (outside !== undefined) throw new SimulatorError(400, `Token id ${outside} is out of vocabulary`, 'BadRequestError');
   sendJson(res, 200, JSON.stringify({ prompt: tokenizer.decode(r.tokens) }));
 }

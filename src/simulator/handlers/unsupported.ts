@@ -7,7 +7,7 @@
  * not check each pooling request's fields.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { ApiError } from '../errors';
+import { SimulatorError } from '../errors';
 import { assertJsonContentType, readBody } from '../http-util';
 import { parseJsonObject } from '../request-parser';
 import type { SimContext } from '../sim-context';
@@ -18,7 +18,7 @@ function jsonEndpoint(api: string): Handler {
   return async (_ctx, req) => {
     assertJsonContentType(req);
     parseJsonObject(await readBody(req));
-    throw new ApiError(400, `The model does not support ${api} API`, 'BadRequestError');
+    throw new SimulatorError(400, `The model does not support ${api} API`, 'BadRequestError');
   };
 }
 
@@ -26,7 +26,7 @@ function jsonEndpoint(api: string): Handler {
 function formEndpoint(api: string): Handler {
   return async (_ctx, req) => {
     await readBody(req);
-    throw new ApiError(400, `The model does not support ${api} API`, 'BadRequestError');
+    throw new SimulatorError(400, `The model does not support ${api} API`, 'BadRequestError');
   };
 }
 

@@ -3,7 +3,7 @@
  * vLLM 0.11): the fields the simulator acts on are typed and checked with pydantic's lax rules and
  * messages; the others are kept as sent, because vLLM echoes them in the response object.
  */
-import { ApiError, FieldProblem, requestValidationError } from '../errors';
+import { SimulatorError, FieldProblem, requestValidationError } from '../errors';
 import type { JsonObject } from '../request-parser';
 import type { ChatTurn } from '../tokenizer';
 
@@ -54,7 +54,7 @@ function inputItem(item: unknown, i: number, problems: FieldProblem[]): ChatTurn
   if (!isObject(item) || typeof item.role !== 'string') {
     // Items without a role (function_call, function_call_output, reasoning…) are harmony-only in vLLM 0.11.
     const kind = isObject(item) ? String(item.type ?? 'unknown') : typeof item;
-    throw new ApiError(
+    throw new SimulatorError(
       400,
       `The simulator imitates only message input items (with a role) for non-gpt-oss models; got an item of type '${kind}'.`,
       'BadRequestError',
@@ -69,7 +69,7 @@ function inputItem(item: unknown, i: number, problems: FieldProblem[]): ChatTurn
         texts.push(part.text);
       } else {
         const kind = isObject(part) ? String(part.type) : typeof part;
-        throw new ApiError(400, `Unknown part type: ${kind}`, 'BadRequestError');
+        throw new SimulatorError(400, `Unknown part type: ${kind}`, 'BadRequestError');
       }
     }
     return { role: item.role, content: texts.join('\n') };

@@ -14,7 +14,7 @@
  * cache (see encodePiece).
  */
 import { Template } from '@huggingface/jinja';
-import { ApiError } from '../errors';
+import { SimulatorError } from '../errors';
 import type { TokenizerFamily } from './families';
 import { loadVocabulary, SentencePieceBpe } from './vocabularies';
 
@@ -153,7 +153,7 @@ export class ModelTokenizer {
       });
     } catch (err) {
       // vLLM answers a template error with a 400 of the exception text and its cause (None).
-      throw new ApiError(400, `${err instanceof Error ? err.message : String(err)} None`, 'BadRequestError');
+      throw new SimulatorError(400, `${err instanceof Error ? err.message : String(err)} None`, 'BadRequestError');
     }
   }
 
