@@ -2,7 +2,7 @@
 import type { ServerResponse } from 'node:http';
 import { modelNotFound } from './errors';
 import type { FaultState } from './faults';
-import type { ModelMetrics, SimMetrics } from './metrics';
+import type { SimModelMetrics, SimMetrics } from './metrics';
 import type { Scheduler } from './scheduler';
 import type { SimulatorModel } from './types';
 import type { VersionFeatures } from './vllm-version';
@@ -10,7 +10,7 @@ import type { VersionFeatures } from './vllm-version';
 export interface Engine {
   model: SimulatorModel;
   scheduler: Scheduler;
-  metrics: ModelMetrics;
+  metrics: SimModelMetrics;
 }
 
 export interface SimContext {

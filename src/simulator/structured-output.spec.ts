@@ -4,7 +4,7 @@
  * each constraint, validated with ajv.
  */
 import Ajv from 'ajv';
-import { ApiError, FieldProblem } from './errors';
+import { SimulatorError, FieldProblem } from './errors';
 import { constrainedText, readOutputConstraint } from './structured-output';
 import { versionFeatures } from './vllm-version';
 
@@ -34,11 +34,11 @@ describe('reading the constraint', () => {
   });
 
   it('json_schema without json_schema: the AssertionError vLLM turns into a 500', () => {
-    expect(() => read({ response_format: { type: 'json_schema' } })).toThrow(ApiError);
+    expect(() => read({ response_format: { type: 'json_schema' } })).toThrow(SimulatorError);
     try {
       read({ response_format: { type: 'json_schema' } });
     } catch (err) {
-      expect((err as ApiError).status).toBe(500);
+      expect((err as SimulatorError).status).toBe(500);
     }
   });
 

@@ -10,7 +10,7 @@
  * that satisfies it from a seeded generator. Grammars (EBNF/Lark) and structural tags are not
  * imitated: they get a 400 that says so instead of unconstrained text.
  */
-import { ApiError, FieldProblem } from './errors';
+import { SimulatorError, FieldProblem } from './errors';
 import { pyJsonDumps } from './py-json';
 import { createRng, mix32 } from './prng';
 import { stringFromPattern, valueFromSchema } from './schema-values';
@@ -70,7 +70,7 @@ function readResponseFormat(body: JsonObject, problems: FieldProblem[]): OutputC
   const js = rf.json_schema;
   if (js === undefined || js === null) {
     // vLLM asserts json_schema is set; the AssertionError becomes a 500 with an empty message.
-    throw new ApiError(500, '', 'Internal Server Error');
+    throw new SimulatorError(500, '', 'Internal Server Error');
   }
   if (!isObject(js)) {
     problems.push({ type: 'model_type', loc: ['body', 'response_format', 'ResponseFormat', 'json_schema'], msg: 'Input should be a valid dictionary or instance of JsonSchemaResponseFormat', input: js });
@@ -186,14 +186,14 @@ export function constrainedText(c: OutputConstraint, seed: number): string {
       try {
         return stringFromPattern(c.pattern, seed);
       } catch (err) {
-        throw new ApiError(400, `Invalid regular expression for structured outputs: ${(err as Error).message}`);
+        throw new SimulatorError(400, `Invalid regular expression for structured outputs: ${(err as Error).message}`);
       }
     case 'choice':
-      if (c.choices.length === 0) throw new ApiError(400, 'structured outputs: `choice` must not be empty');
+      if (c.choices.length === 0) throw new SimulatorError(400, 'structured outputs: `choice` must not be empty');
       return c.choices[Math.floor(createRng(mix32(seed, 0xc401ce))() * c.choices.length)];
     case 'grammar':
-      throw new ApiError(400, 'The vLLM simulator cannot generate text from a grammar (structured_outputs.grammar / guided_grammar); a real vLLM would.');
+      throw new SimulatorError(400, 'The vLLM simulator cannot generate text from a grammar (structured_outputs.grammar / guided_grammar); a real vLLM would.');
     case 'structural_tag':
-      throw new ApiError(400, 'The vLLM simulator cannot generate structural-tag outputs (response_format structural_tag); a real vLLM would.');
+      throw new SimulatorError(400, 'The vLLM simulator cannot generate structural-tag outputs (response_format structural_tag); a real vLLM would.');
   }
 }

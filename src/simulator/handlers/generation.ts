@@ -5,7 +5,7 @@
  * (chat-output.ts, completion-output.ts). A client that leaves aborts its request in every phase.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { ApiError } from '../errors';
+import { SimulatorError } from '../errors';
 import { parseFaultHeader } from '../faults';
 import { uuidHex } from '../ids';
 import { sendApiError, sendJson } from '../http-util';
@@ -37,14 +37,14 @@ export function resolveMaxTokens(
 ): number {
   const limit = model.maxModelLen;
   if (promptTokens >= limit) {
-    throw new ApiError(
+    throw new SimulatorError(
       400,
       `This model's maximum context length is ${limit} tokens. However, your request has ${promptTokens} input tokens. ` +
         `Please reduce the length of the input messages.${suffix}`,
     );
   }
   if (requested !== null && promptTokens + requested > limit) {
-    throw new ApiError(
+    throw new SimulatorError(
       400,
       `'max_tokens' or 'max_completion_tokens' is too large: ${requested}. This model's maximum context length is ` +
         `${limit} tokens and your request has ${promptTokens} input tokens (${requested} > ${limit} - ${promptTokens}).${suffix}`,
@@ -96,9 +96,9 @@ export function resolveFaults(ctx: SimContext, req: IncomingMessage): RequestFau
   const value = Array.isArray(header) ? header.join(',') : header;
   if (value !== undefined) {
     const parsed = parseFaultHeader(value);
-    if (parsed === null) throw new ApiError(400, `Invalid X-Sim-Fault header '${value}': expected ${FAULT_HEADER_FORMS}`);
+    if (parsed === null) throw new SimulatorError(400, `Invalid X-Sim-Fault header '${value}': expected ${FAULT_HEADER_FORMS}`);
     for (const f of parsed) {
-      if (f.kind === 'error') throw new ApiError(f.status, INJECTED_MESSAGES[f.status]);
+      if (f.kind === 'error') throw new SimulatorError(f.status, INJECTED_MESSAGES[f.status]);
       if (f.kind === 'hang') faults.hang = true;
       if (f.kind === 'hang-before-headers') faults.hangBeforeHeaders = true;
       if (f.kind === 'die') faults.dieAfterTokens = f.afterTokens;
@@ -107,7 +107,7 @@ export function resolveFaults(ctx: SimContext, req: IncomingMessage): RequestFau
     }
   }
   const status = ctx.faults.drawError();
-  if (status !== null) throw new ApiError(status, INJECTED_MESSAGES[status]);
+  if (status !== null) throw new SimulatorError(status, INJECTED_MESSAGES[status]);
   return faults;
 }
 
@@ -137,8 +137,8 @@ export interface GenerationSpec {
   continuousUsage: boolean;
 }
 
-function queueFull(engine: Engine): ApiError {
-  return new ApiError(
+function queueFull(engine: Engine): SimulatorError {
+  return new SimulatorError(
     503,
     `The server is overloaded: ${engine.model.profile.maxWaiting} requests are already waiting ` +
       `(the simulator bounds its waiting queue; vLLM's is unbounded).`,
@@ -193,7 +193,7 @@ export function runGeneration(ctx: SimContext, res: ServerResponse, spec: Genera
     ended = true;
     abort();
     if (!format) {
-      sendApiError(res, new ApiError(500, ENGINE_DEAD_MESSAGE, 'Internal Server Error'));
+      sendApiError(res, new SimulatorError(500, ENGINE_DEAD_MESSAGE, 'Internal Server Error'));
       return;
     }
     res.end(sent + streamErrorEvent(ENGINE_DEAD_MESSAGE) + DONE_EVENT);
@@ -248,7 +248,7 @@ export function runGeneration(ctx: SimContext, res: ServerResponse, spec: Genera
       try {
         body = output.body();
       } catch (err) {
-        if (!(err instanceof ApiError)) throw err;
+        if (!(err instanceof SimulatorError)) throw err;
         sendApiError(res, err);
         return;
       }

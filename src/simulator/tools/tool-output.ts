@@ -16,7 +16,7 @@
  * `tool` message (the model answers with the result); with two or more tools, 1 call in 4 is two
  * parallel calls.
  */
-import { ApiError } from '../errors';
+import { SimulatorError } from '../errors';
 import { createRng, mix32 } from '../prng';
 import { pyJsonDumps } from '../py-json';
 import { valueFromSchema } from '../schema-values';
@@ -113,9 +113,9 @@ export function planToolText(req: ToolRequest, seed: number, lastRole: string | 
 }
 
 /** pydantic's message when vLLM parses a cut "required" list (TypeAdapter(list[FunctionDefinition]).validate_json). */
-function cutListError(text: string): ApiError {
+function cutListError(text: string): SimulatorError {
   const shown = text.length > 50 ? `${text.slice(0, 50)}...` : text;
-  return new ApiError(
+  return new SimulatorError(
     400,
     `1 validation error for list[FunctionDefinition]\n  Invalid JSON: EOF while parsing a value at line 1 column ${text.length} ` +
       `[type=json_invalid, input_value='${shown}', input_type=str]\n    For further information visit https://errors.pydantic.dev/2.11/v/json_invalid`,

@@ -1,5 +1,5 @@
 /** tools / tool_choice as vLLM 0.11's ChatCompletionRequest.check_tool_usage reads them (vllm/entrypoints/openai/protocol.py). */
-import { ApiError, FieldProblem } from '../errors';
+import { SimulatorError, FieldProblem } from '../errors';
 import { readToolRequest } from './tool-request';
 
 const tools = [{ type: 'function', function: { name: 'f', parameters: { type: 'object' } } }, { type: 'function', function: { name: 'g' } }];
@@ -30,7 +30,7 @@ describe('tool_choice', () => {
   });
 
   it('an unknown tool_choice string is the NotImplementedError vLLM raises (a 500)', () => {
-    expect(() => read({ tools, tool_choice: 'any' })).toThrow(ApiError);
+    expect(() => read({ tools, tool_choice: 'any' })).toThrow(SimulatorError);
   });
 
   it('malformed tools are field errors', () => {

@@ -6,7 +6,7 @@
  * - any other `tool_choice` needs `tools`, and a named one must name one of them.
  * Whether "auto" is allowed at all depends on the server's flags, which the handler checks.
  */
-import { ApiError, FieldProblem } from '../errors';
+import { SimulatorError, FieldProblem } from '../errors';
 
 type JsonObject = Record<string, unknown>;
 
@@ -91,7 +91,7 @@ export function readToolRequest(body: JsonObject, problems: FieldProblem[]): Too
   if (rawTools === undefined || rawTools === null) return fail('When using `tool_choice`, `tools` must be set.');
   if (choice !== 'auto' && choice !== 'required' && !isObject(choice)) {
     // vLLM raises NotImplementedError inside the validator: not a validation error, so FastAPI answers 500.
-    throw new ApiError(
+    throw new SimulatorError(
       500,
       `Invalid value for \`tool_choice\`: ${String(choice)}! Only named tools, "none", "auto" or "required" are supported.`,
       'Internal Server Error',
@@ -110,7 +110,7 @@ export function readToolRequest(body: JsonObject, problems: FieldProblem[]): Too
 }
 
 /** vLLM's 400 for "auto" on a server started without --enable-auto-tool-choice --tool-call-parser (serving_chat.py). */
-export const AUTO_TOOL_CHOICE_DISABLED = new ApiError(
+export const AUTO_TOOL_CHOICE_DISABLED = new SimulatorError(
   400,
   '"auto" tool choice requires --enable-auto-tool-choice and --tool-call-parser to be set',
 );

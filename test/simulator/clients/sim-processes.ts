@@ -4,7 +4,7 @@
  * not. The clients' tests run against these, as they would against two vLLM servers.
  */
 import { join } from 'node:path';
-import { SimulatorProcess } from '../../../src/orchestration/engines/simulator-process';
+import { SimulatorProcess } from '../../../src/server/engines/simulator-process';
 
 export const MIXTRAL = 'mistralai/Mixtral-8x7B-Instruct-v0.1';
 export const OPENCHAT = 'openchat/openchat-3.5-0106';
