@@ -3,7 +3,7 @@ import { ServiceOrchestrator } from '../../src/server/service-orchestrator';
 import { NO_FAULTS, setFaults } from '../support/engine-control';
 import { readSse } from '../support/sse';
 import { startCitadel } from '../support/start-citadel';
-import { describeWith, PROMTOOL, promtoolCheckMetrics, sampleLines, sampleSum, sampleValue, scrape } from './prom-text';
+import { describeWith, PROMTOOL, promtoolCheckMetrics, samplesWithPrefix, sampleSum, sampleValue, scrape } from './prom-text';
 
 const MODELS = ['mixtral-8x7b', 'openchat-3.5', 'phi-3-mini', 'yi-34b'];
 const json = { 'content-type': 'application/json' };
@@ -35,7 +35,7 @@ describe('Prometheus metrics', () => {
         const text = await scrape(url);
         expect(sampleValue(text, 'citadel_llm_requests_total', { model: id, endpoint: 'chat_completions', status: '200' })).toBeGreaterThanOrEqual(1);
         // Process-wide series (no model label) are on every listener; no other model's are.
-        const others = sampleLines(text, 'citadel_llm_').filter((l) => l.includes('model="') && !l.includes(`model="${id}"`));
+        const others = samplesWithPrefix(text, 'citadel_llm_').filter((sample) => sample.labels.model !== undefined && sample.labels.model !== id);
         expect(others).toEqual([]);
         // Node's default metrics, on every listener.
         expect(sampleValue(text, 'process_resident_memory_bytes')).toBeGreaterThan(0);
@@ -134,8 +134,8 @@ describe('Prometheus metrics', () => {
 
   it('never makes a series from request input: 1,000 unknown models and paths later, the series are the same', async () => {
     const series = async () => {
-      const lines = sampleLines(await scrape(server.gatewayUrl!), 'citadel_llm_');
-      return new Set(lines.map((l) => l.replace(/ \S+$/, '')));
+      const samples = samplesWithPrefix(await scrape(server.gatewayUrl!), 'citadel_llm_');
+      return new Set(samples.map((sample) => `${sample.name}${JSON.stringify(Object.entries(sample.labels).sort())}`));
     };
     const before = await series();
     const names: string[] = [];
