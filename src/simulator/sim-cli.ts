@@ -24,8 +24,9 @@ function simCommand(): Command {
     .option('--output <mode>', 'random | echo (default random)')
     .option('--seed <n>', 'output seed for requests without their own seed (default 0)')
     .option('--vllm-version <v>', "the vLLM version to answer as: /version, and which request fields exist (default: the model's engine.vllm.version, else 0.11.0)")
-    .option('--enable-auto-tool-choice', "serve tool_choice \"auto\" as a vLLM started with this flag (default: the model's engine.vllm.enable_auto_tool_choice)")
+    .option('--enable-auto-tool-choice', "serve tool_choice \"auto\" as vLLM started with this flag (default: the model's engine.vllm.enable_auto_tool_choice)")
     .option('--tool-call-parser <p>', "the tool parser of auto tool choice; the simulator imitates: mistral (default: the model's engine.vllm.tool_call_parser)")
+    .option('--enable-responses-store', 'keep Responses API responses (vLLM: VLLM_ENABLE_RESPONSES_API_STORE=1, which is also honoured)')
     .addOption(fault('--error-rate <f>', 'fraction 0..1 of generation requests answered with --error-status'))
     .addOption(fault('--error-status <s>', '429 | 500 | 503 (default 500)'))
     .addOption(fault('--slow-start <seconds>', '/health answers 503 (and generation 503) for this long after start'))
@@ -66,6 +67,7 @@ interface ParsedArgs {
   vllmVersion?: string;
   enableAutoToolChoice?: boolean;
   toolCallParser?: string;
+  enableResponsesStore: boolean;
   faults: Partial<FaultSettings>;
 }
 
@@ -94,6 +96,8 @@ function parseArgs(argv: readonly string[]): ParsedArgs {
     speed: 1,
     output: 'random',
     seed: 0,
+    // vLLM's own switch, read the way vLLM's envs.py reads it ("1"/"true" turn it on).
+    enableResponsesStore: ['1', 'true'].includes((process.env.VLLM_ENABLE_RESPONSES_API_STORE ?? '').toLowerCase()),
     faults: {},
   };
   const command = simCommand();
@@ -113,8 +117,9 @@ function parseArgs(argv: readonly string[]): ParsedArgs {
   }
   if (o.hang) a.faults.hang = true;
   if (o.hangBeforeHeaders) a.faults.hangBeforeHeaders = true;
-  if (o.enableAutoToolChoice) a.enableAutoToolChoice = true;
   if (o.dead) a.faults.engineDead = true;
+  if (o.enableAutoToolChoice) a.enableAutoToolChoice = true;
+  if (o.enableResponsesStore) a.enableResponsesStore = true;
   const str = (name: string) => (typeof o[name] === 'string' ? (o[name] as string) : undefined);
   const model = str('model');
   if (model !== undefined) a.model = model;
@@ -206,6 +211,7 @@ export async function runSimCommand(
     seed: args.seed,
     faults: args.faults,
     vllmVersion: args.vllmVersion ?? configured.vllmVersion ?? '0.11.0',
+    enableResponsesStore: args.enableResponsesStore,
   };
 
   if (opts.signal?.aborted) return 0;

@@ -3,7 +3,9 @@ import type { ServerResponse } from 'node:http';
 import { modelNotFound } from './errors';
 import type { FaultState } from './faults';
 import type { SimModelMetrics, SimMetrics } from './metrics';
+import type { ResponseStore } from './responses/store';
 import type { Scheduler } from './scheduler';
+import type { ModelTokenizer } from './tokenizer';
 import type { SimulatorModel } from './types';
 import type { VersionFeatures } from './vllm-version';
 
@@ -11,6 +13,8 @@ export interface Engine {
   model: SimulatorModel;
   scheduler: Scheduler;
   metrics: SimModelMetrics;
+  /** The model's own tokenizer and chat template. */
+  tokenizer: ModelTokenizer;
 }
 
 export interface SimContext {
@@ -25,6 +29,8 @@ export interface SimContext {
   readonly metrics: SimMetrics;
   /** Requests held open by the hang fault. */
   readonly hanging: Set<ServerResponse>;
+  /** The Responses API store (vLLM's, off unless enabled). */
+  readonly responses: ResponseStore;
   /** Hanging requests whose client left. */
   hangAborted: number;
 }

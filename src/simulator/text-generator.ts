@@ -2,7 +2,9 @@
  * Deterministic output text. For a given seed, echo source and choice index the tokens are always
  * the same, so tests can assert content.
  *
- * - 'random' draws short words (each one token under our tokenizer) from a fixed vocabulary with a
+ * - 'random' draws short words from a fixed vocabulary (each word, with or without a leading space
+ *   and capitalised or not, is one token in Mistral-7B's and Llama-2's vocabularies, so the count of
+ *   steps is the model tokenizer's count of the text; tokenizer.spec.ts checks it) with a
  *   seeded PRNG, in sentences; after a sentence ends it may draw an end-of-sequence.
  * - 'echo' repeats the prompt's tokens, then ends (cycling again when it must go on).
  *
@@ -12,15 +14,14 @@
  * text (finish_reason 'stop', stop_reason = the stop string).
  */
 import { createRng, mix32 } from './prng';
-import { decodeToken, EOS_TOKEN_ID, tokenPieces } from './tokenizer';
 
 const VOCABULARY = (
   'the a an and or but so of to in on at by for with from as is are was be has had do can will ' +
-  'may not all any each one two more most some such new old good fast slow data node core load ' +
+  'may not all any each one two more most some such new old good fast data node core load ' +
   'path time step plan test code unit case sort list map set key word line page file rule call ' +
-  'send read note mark view form task team role user host port link feed tree leaf root seed ' +
-  'rain wind snow sun moon star sky sea lake hill rock sand fire ice iron gold blue red gray warm ' +
-  'cold soft hard long tall deep wide near far here then now soon late over back down up out off ' +
+  'send read note mark view form task team user host port link tree root ' +
+  'rain wind snow sun moon star sky sea lake hill rock sand fire ice iron gold blue red gray ' +
+  'cold hard long deep near far here then now late over back down up out off ' +
   'we you they it this that what when how why who our your its my'
 ).split(' ');
 
@@ -46,6 +47,10 @@ export interface GenerationParams {
   echoSource: string;
   /** Start the output with a space (a completion continues its prompt; a chat reply does not). */
   leadingSpace: boolean;
+  /** The model tokenizer's pieces of a text ('echo' repeats the echo source token by token). */
+  tokenPieces: (text: string) => string[];
+  /** The model's EOS token text (what logprobs show for an end-of-sequence). */
+  eosText: string;
 }
 
 export type FinishReason = 'stop' | 'length';
@@ -118,7 +123,7 @@ export function planChoice(p: GenerationParams, index: number, fixed?: readonly 
   const rng = createRng(mix32(p.seed, index));
   let pieces: string[] = [];
   if (p.mode === 'echo' && !fixed) {
-    pieces = tokenPieces(p.echoSource.trim());
+    pieces = p.tokenPieces(p.echoSource.trim());
     if (pieces.length > 0 && p.leadingSpace && !pieces[0].startsWith(' ')) pieces[0] = ' ' + pieces[0];
   }
   const next = fixed ? fixedSource(fixed) : pieces.length > 0 ? echoSource(pieces, p) : randomSource(rng, p);
@@ -135,7 +140,7 @@ export function planChoice(p: GenerationParams, index: number, fixed?: readonly 
     const token = next(count - 1);
     if (token === EOS) {
       ends.push(raw.length);
-      tokens.push(decodeToken(EOS_TOKEN_ID));
+      tokens.push(p.eosText);
       finishReason = 'stop';
       break;
     }

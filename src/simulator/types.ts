@@ -2,6 +2,7 @@
  * Public types of the vLLM simulator: a stand-in for vLLM's OpenAI-compatible server (vLLM >= 0.11)
  * that needs no GPU. Other parts of the project depend on these names; keep them stable.
  */
+import type { FamilyName } from './tokenizers/families';
 
 /** Latency and capacity model of one simulated engine. All times are in milliseconds. */
 export interface SimulatorProfile {
@@ -21,6 +22,11 @@ export interface SimulatorProfile {
 }
 
 export interface SimulatorModel {
+  /**
+   * Whose tokenizer and chat template to use (tokenizers/families.ts). Optional: by default the served
+   * name decides (Mixtral, OpenChat, Phi-3, Yi), and any other name gets the simulator's default.
+   */
+  tokenizer?: FamilyName;
   /** Our model id, e.g. 'mixtral-8x7b'. */
   id: string;
   /** The name /v1/models lists and `model` must match, e.g. 'mistralai/Mixtral-8x7B-Instruct-v0.1'. */
@@ -90,6 +96,11 @@ export interface SimulatorOptions {
    * fields exist (vllm-version.ts). Default '0.11.0'.
    */
   vllmVersion?: string;
+  /**
+   * Keep Responses API responses (store, previous_response_id, GET/cancel, background), as vLLM does
+   * with VLLM_ENABLE_RESPONSES_API_STORE=1. Default false, vLLM's default.
+   */
+  enableResponsesStore?: boolean;
 }
 
 export interface SimulatorStats {

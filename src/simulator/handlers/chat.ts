@@ -7,7 +7,7 @@ import { checkSampling, DEFAULT_MAX_LOGPROBS, parseChatRequest, parseJsonObject 
 import { resolveEngine, SimContext } from '../sim-context';
 import { constrainedText } from '../structured-output';
 import { planChoice } from '../text-generator';
-import { ChatTurn, countChatTokens, tokenPieces } from '../tokenizer';
+import type { ChatTurn } from '../tokenizer';
 import { planToolText } from '../tools/tool-output';
 import { AUTO_TOOL_CHOICE_DISABLED } from '../tools/tool-request';
 import { outputSeed, requestId, resolveFaults, resolveMaxTokens, runGeneration } from './generation';
@@ -26,7 +26,8 @@ export async function handleChat(ctx: SimContext, req: IncomingMessage, res: Ser
   const model = engine.model;
   // serving_chat.py checks this right after the model, before the prompt is rendered.
   if (r.toolRequest?.choice === 'auto' && !(model.enableAutoToolChoice && model.toolCallParser)) throw AUTO_TOOL_CHOICE_DISABLED;
-  const promptTokens = countChatTokens(r.messages);
+  const tokenizer = engine.tokenizer;
+  const promptTokens = tokenizer.countChat(r.messages);
   // vLLM's chat path appends the exception's cause (None) to context-length messages.
   const maxTokens = resolveMaxTokens(model, promptTokens, r.maxTokens, ' None');
   checkSampling(r, maxTokens, model.maxLogprobs ?? DEFAULT_MAX_LOGPROBS);
@@ -44,14 +45,16 @@ export async function handleChat(ctx: SimContext, req: IncomingMessage, res: Ser
     mode: ctx.outputMode,
     echoSource: echoText(r.messages),
     leadingSpace: false,
+    tokenPieces: (text: string) => tokenizer.pieces(text),
+    eosText: tokenizer.family.eosToken,
   };
   const lastRole = r.messages.length > 0 ? r.messages[r.messages.length - 1].role : null;
   const choices: ChatChoicePlan[] = Array.from({ length: r.n }, (_, i) => {
     const choiceSeed = mix32(seed, i);
     // A named or required tool choice constrains the output to the tools' schemas, over any response_format.
-    const tools = r.toolRequest ? planToolText(r.toolRequest, choiceSeed, lastRole) : null;
+    const tools = r.toolRequest ? planToolText(r.toolRequest, choiceSeed, lastRole, params.tokenPieces) : null;
     if (tools) return { plan: planChoice(params, i, tools.pieces), tools };
-    const fixed = r.constraint ? tokenPieces(constrainedText(r.constraint, choiceSeed)) : undefined;
+    const fixed = r.constraint ? tokenizer.pieces(constrainedText(r.constraint, choiceSeed)) : undefined;
     return { plan: planChoice(params, i, fixed), tools: null };
   });
 

@@ -7,7 +7,7 @@ import { checkSampling, DEFAULT_MAX_LOGPROBS, parseCompletionRequest, parseJsonO
 import { resolveEngine, SimContext } from '../sim-context';
 import { constrainedText } from '../structured-output';
 import { ChoicePlan, planChoice } from '../text-generator';
-import { countPromptTokens, decode, decodeToken, encodePrompt, tokenPieces } from '../tokenizer';
+import { SimulatorError } from '../errors';
 import { outputSeed, requestId, resolveFaults, resolveMaxTokens, runGeneration } from './generation';
 
 export async function handleCompletions(ctx: SimContext, req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -17,9 +17,12 @@ export async function handleCompletions(ctx: SimContext, req: IncomingMessage, r
   const engine = resolveEngine(ctx, r.model);
 
   // Each prompt is checked on its own, as vLLM does; the first failure answers.
+  const tokenizer = engine.tokenizer;
   const prompts = r.prompts.map((p) => {
-    const text = p.text ?? decode(p.tokenIds ?? []);
-    const tokens = p.tokenIds ? p.tokenIds.length : countPromptTokens(text);
+    const outside = p.tokenIds?.find((id) => !tokenizer.isInVocabulary(id));
+    if (outside !== undefined) throw new SimulatorError(400, `Token id ${outside} is out of vocabulary`, 'BadRequestError');
+    const text = p.text ?? tokenizer.decode(p.tokenIds ?? []);
+    const tokens = p.tokenIds ? p.tokenIds.length : tokenizer.count(text, true);
     const maxTokens = resolveMaxTokens(engine.model, tokens, r.maxTokens, '');
     return { text, tokenIds: p.tokenIds, tokens, maxTokens, key: p.text ?? (p.tokenIds ?? []).join(',') };
   });
@@ -43,11 +46,13 @@ export async function handleCompletions(ctx: SimContext, req: IncomingMessage, r
         mode: ctx.outputMode,
         echoSource: p.text,
         leadingSpace: true,
+        tokenPieces: (text: string) => tokenizer.pieces(text),
+        eosText: tokenizer.family.eosToken,
       };
       const index = promptIndex * r.n + i;
-      const fixed = r.constraint ? tokenPieces(constrainedText(r.constraint, mix32(promptSeed, index))) : undefined;
+      const fixed = r.constraint ? tokenizer.pieces(constrainedText(r.constraint, mix32(promptSeed, index))) : undefined;
       choices.push(planChoice(params, index, fixed));
-      echo?.push({ text: p.text, tokens: (p.tokenIds ?? encodePrompt(p.text)).map(decodeToken) });
+      echo?.push({ text: p.text, tokens: (p.tokenIds ?? tokenizer.encode(p.text, true)).map((t) => tokenizer.tokenText(t)) });
     }
   });
 

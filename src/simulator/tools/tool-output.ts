@@ -21,7 +21,6 @@ import { createRng, mix32 } from '../prng';
 import { pyJsonDumps } from '../py-json';
 import { valueFromSchema } from '../schema-values';
 import type { ChoicePlan } from '../text-generator';
-import { tokenPieces } from '../tokenizer';
 import { mistralToolCallId, toolCallId } from '../ids';
 import type { ToolDefinition, ToolRequest } from './tool-request';
 
@@ -71,7 +70,13 @@ function argumentsFor(tool: ToolDefinition, seed: number): string {
  * The text the model writes for this choice, or null when it writes ordinary text ("auto" decided
  * not to call, or there are no tools to call).
  */
-export function planToolText(req: ToolRequest, seed: number, lastRole: string | null): ToolPlan | null {
+export function planToolText(
+  req: ToolRequest,
+  seed: number,
+  lastRole: string | null,
+  /** The model tokenizer's pieces of a text (the calls' text is released token by token). */
+  tokenPieces: (text: string) => string[],
+): ToolPlan | null {
   const rng = createRng(mix32(seed, 0x7001));
   if (req.tools.length === 0) return null;
   let mode: ToolMode;
