@@ -4,6 +4,7 @@ import { runServicesCommand, SERVICES_USAGE } from './services-command';
 import { runSimCli, SIM_CLI_USAGE } from './sim-command';
 import { BENCH_USAGE, runBenchCommand } from './bench-command';
 import { UsageError } from './usage-error';
+import { programVersion } from './version';
 
 export const MAIN_USAGE = `Usage: citadel-llm <command> [options]
 
@@ -13,7 +14,8 @@ Commands:
   sim                   run the vLLM simulator
   bench <harness>       benchmarks and certification
 
-Run "citadel-llm <command> --help" for a command's options.`;
+Run "citadel-llm <command> --help" for a command's options; "citadel-llm --version" names the
+program's version and the Node.js it runs on.`;
 
 const COMMANDS: Record<string, { run: (argv: string[]) => Promise<number>; usage: string }> = {
   serve: { run: runServeCommand, usage: SERVE_USAGE },
@@ -27,6 +29,10 @@ export async function runCli(argv: string[]): Promise<number> {
   const [name, ...rest] = argv;
   if (name === '--help' || name === '-h' || name === 'help') {
     process.stdout.write(MAIN_USAGE + '\n');
+    return 0;
+  }
+  if (name === '--version' || name === '-v') {
+    process.stdout.write(`${programVersion()}\n`);
     return 0;
   }
   const command = name ? COMMANDS[name] : undefined;

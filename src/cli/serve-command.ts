@@ -2,6 +2,7 @@ import { Logger } from '@nestjs/common';
 import { ServiceOrchestrator } from '../orchestration/service-orchestrator';
 import { loadConfigForCommand } from './load-config';
 import { parseFlags } from './parse-flags';
+import { runtimeWarning } from './version';
 
 export const SERVE_USAGE = `Usage: citadel-llm serve [model...] [options]
 
@@ -23,6 +24,8 @@ export async function runServeCommand(argv: string[]): Promise<number> {
   }
   const loadOptions = { configDir: values['config-dir'] as string | undefined, only: positionals.length ? positionals : undefined };
   const config = loadConfigForCommand(loadOptions);
+  const runtime = runtimeWarning();
+  if (runtime) process.stderr.write(`citadel-llm: warning: ${runtime}\n`);
   const orchestrator = new ServiceOrchestrator(config, { host: values.host as string | undefined });
   const logger = new Logger('Serve');
 
