@@ -7,6 +7,7 @@ import { ApiError } from './api-error';
 import { ApiKeyVerifier } from './api-key-verifier';
 import { OpenAIExceptionFilter } from './openai-exception.filter';
 import { OpenAIValidationPipe } from './validation-pipe';
+import { BootQuietLogger } from './boot-logger';
 
 export interface HttpAppOptions {
   /** Largest accepted body; bigger ones get 413 before parsing. */
@@ -65,7 +66,7 @@ export async function createHttpApp(module: unknown, options: HttpAppOptions): P
   });
   const app = await NestFactory.create<NestFastifyApplication>(module as never, adapter, {
     rawBody: true,
-    logger: options.logLevels ?? ['error', 'warn', 'log'],
+    logger: new BootQuietLogger(options.logLevels ?? ['error', 'warn', 'log']),
   });
   const fastify = app.getHttpAdapter().getInstance();
   // Before the body is read or parsed: an unauthenticated client costs us nothing more. The

@@ -2,7 +2,7 @@ import { Logger } from '@nestjs/common';
 import { ServiceOrchestrator } from '../orchestration/service-orchestrator';
 import { loadConfigForCommand } from './load-config';
 import { parseFlags } from './parse-flags';
-import { runtimeWarning } from './version';
+import { programVersion, runtimeWarning } from './version';
 
 export const SERVE_USAGE = `Usage: citadel-llm serve [model...] [options]
 
@@ -23,11 +23,12 @@ export async function runServeCommand(argv: string[]): Promise<number> {
     return 0;
   }
   const loadOptions = { configDir: values['config-dir'] as string | undefined, only: positionals.length ? positionals : undefined };
-  const config = loadConfigForCommand(loadOptions);
+  const config = loadConfigForCommand(loadOptions, { warn: true });
   const runtime = runtimeWarning();
   if (runtime) process.stderr.write(`citadel-llm: warning: ${runtime}\n`);
   const orchestrator = new ServiceOrchestrator(config, { host: values.host as string | undefined });
   const logger = new Logger('Serve');
+  logger.log(programVersion());
 
   const stopped = new Promise<string>((resolve) => {
     const onSignal = (signal: NodeJS.Signals) => resolve(signal);

@@ -191,7 +191,7 @@ export class ServiceOrchestrator {
     engine.onReady?.(() => void service.engine.probe());
     this.directory.register(service);
     this.models.push({ id: model.id, url, metricsUrl: `http://${displayHost(host)}:${metricsPort}`, engineUrls: engine.urls, service });
-    this.logger.log(`${model.id} serves on ${url} (metrics on :${metricsPort}, engine ${model.engine.mode} at ${engine.urls.join(', ')})`);
+    this.logger.log(`${model.id} serves on ${boundUrl(app)} (metrics on ${hostPort(host, metricsPort)}, engine ${model.engine.mode} at ${engine.urls.join(', ')})`);
   }
 
   private async startGateway(): Promise<void> {
@@ -201,7 +201,7 @@ export class ServiceOrchestrator {
     this.gatewayApp = app;
     await app.listen(gateway.port, this.options.host ?? gateway.host);
     this.gatewayUrl = urlOf(app);
-    this.logger.log(`the gateway serves ${this.models.map((m) => m.id).join(', ')} on ${this.gatewayUrl}`);
+    this.logger.log(`the gateway serves ${this.models.map((m) => m.id).join(', ')} on ${boundUrl(app)}`);
   }
 
   /**
@@ -231,6 +231,18 @@ function urlOf(app: NestFastifyApplication): string {
   return `http://${displayHost(address.address)}:${address.port}`;
 }
 
+/** The address a listener really binds (0.0.0.0: every interface), for the log. */
+function boundUrl(app: NestFastifyApplication): string {
+  const address = app.getHttpServer().address();
+  if (!address || typeof address === 'string') throw new Error('the listener has no address');
+  return `http://${hostPort(address.address, address.port)}`;
+}
+
+function hostPort(host: string, port: number): string {
+  return `${host.includes(':') ? `[${host}]` : host}:${port}`;
+}
+
+/** A URL this host can connect to (a wildcard address becomes loopback). */
 function displayHost(host: string): string {
   if (host === '0.0.0.0' || host === '::') return '127.0.0.1';
   return host.includes(':') ? `[${host}]` : host;

@@ -105,6 +105,14 @@ describe('citadel-llm services (service manager commands)', () => {
     expect(existsSync(join(root, 'etc/systemd/system/citadel-llm.target'))).toBe(false);
   });
 
+  it('render says nothing about host memory (that warning is for serve and validate)', async () => {
+    const root = tempDir('citadel-render-');
+    // 90 GB for Mixtral: more than any test host has, so the loader has a warning to give.
+    const { code, err } = await run('render', ['all', '--root', root, '--app', '/opt/citadel/app'], { env: { MIXTRAL_8X7B_MEMORY_GB: '100000' } });
+    expect(code).toBe(0);
+    expect(err).toBe('');
+  });
+
   it.each([
     ['start', 'mixtral-8x7b', 'systemctl start citadel-llm@mixtral-8x7b.service'],
     ['stop', 'openchat-3.5', 'systemctl stop citadel-llm@openchat-3.5.service'],

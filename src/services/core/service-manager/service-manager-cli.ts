@@ -142,8 +142,8 @@ export async function runServiceManagerCommand(sub: string, argv: string[], deps
     return PreStartValidator.failed(results) ? 1 : 0;
   }
 
+  // The configuration's warnings are for validate (above) and serve only.
   const config = load();
-  showWarnings(config);
 
   if (command === 'verify-model') {
     const dir = config.models[0].model.path;
