@@ -16,6 +16,9 @@ Options:
   --host HOST        bind every listener to HOST instead of the configured hosts
   -h, --help         this help`;
 
+/** A second signal this soon after the first is the same Ctrl-C, delivered twice. */
+const REPEAT_MS = 1_000;
+
 export async function runServeCommand(argv: string[]): Promise<number> {
   const { values, positionals } = parseFlags(argv, { 'config-dir': { type: 'string' }, host: { type: 'string' } }, SERVE_USAGE);
   if (values.help) {
@@ -30,11 +33,25 @@ export async function runServeCommand(argv: string[]): Promise<number> {
   const logger = new Logger('Serve');
   logger.log(programVersion());
 
-  const stopped = new Promise<string>((resolve) => {
-    const onSignal = (signal: NodeJS.Signals) => resolve(signal);
-    process.once('SIGINT', onSignal);
-    process.once('SIGTERM', onSignal);
-  });
+  // Ctrl-C in a terminal signals the whole foreground process group; under `npm start` npm gets
+  // it too and forwards it, so one Ctrl-C reaches this process twice within moments. Heuristic:
+  // a repeat within REPEAT_MS of the first signal is that same request; a later one means "stop
+  // now". The listener stays installed until the end, so no repeat meets Node's default action
+  // (which would end the process mid-drain).
+  let firstAt: number | undefined;
+  let onStop!: (signal: NodeJS.Signals) => void;
+  const stopped = new Promise<NodeJS.Signals>((resolve) => (onStop = resolve));
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (firstAt === undefined) {
+      firstAt = Date.now();
+      onStop(signal);
+    } else if (Date.now() - firstAt > REPEAT_MS) {
+      logger.warn(`${signal} again: stopping now`);
+      process.exit(1);
+    }
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
   await orchestrator.start();
   // SIGHUP (systemd's ExecReload): re-read the config and apply what can change live; a config
   // that fails validation is refused with its reasons and the running one stays.
@@ -51,14 +68,10 @@ export async function runServeCommand(argv: string[]): Promise<number> {
   process.on('SIGHUP', reload);
   const signal = await stopped;
   process.off('SIGHUP', reload);
-  logger.log(`${signal}: stopping`);
-  // A second signal while stopping means "now".
-  const force = () => process.exit(1);
-  process.once('SIGINT', force);
-  process.once('SIGTERM', force);
+  logger.log(`${signal}: stopping (requests in flight finish first; ${signal} again after ${REPEAT_MS / 1000} s stops at once)`);
   await orchestrator.stop();
-  process.off('SIGINT', force);
-  process.off('SIGTERM', force);
+  process.off('SIGINT', onSignal);
+  process.off('SIGTERM', onSignal);
   logger.log('stopped');
   return 0;
 }
