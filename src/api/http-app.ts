@@ -1,11 +1,16 @@
-import { createServer, RequestListener } from 'node:http';
+import { createServer, RequestListener, Server } from 'node:http';
 import { LogLevel } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { SecurityConfig } from '../config/security-config';
 import { ApiError } from './api-error';
 import { ApiKeyVerifier } from './api-key-verifier';
+import { writeClientError } from './client-error';
+import { ConnectionBudget, REFUSED } from './connection-budget';
+import { useLimitedJsonParser } from './json-body-parser';
 import { OpenAIExceptionFilter } from './openai-exception.filter';
+import { routeNeedsKey } from './route-access';
 import { OpenAIValidationPipe } from './validation-pipe';
 import { BootQuietLogger } from './boot-logger';
 
@@ -14,10 +19,21 @@ export interface HttpAppOptions {
   bodyLimit: number;
   logLevels?: LogLevel[];
   security?: SecurityConfig;
+  /** The process-wide client-connection cap this listener counts against. */
+  connections?: ConnectionBudget;
+  /** Set when the process begins to stop: every listener then answers 503 `shutdown` at once. */
+  draining?: Draining;
 }
 
+/** Whether the process is stopping; one for all its listeners, so they all say so at once. */
+export class Draining {
+  started = false;
+}
+
+const SHUTDOWN_BODY = JSON.stringify({ error: { message: 'The server is shutting down; retry on another instance.', type: 'server_error', param: null, code: 'shutdown' } });
+
 /** The verifier for the keys `security` holds now, rebuilt only when they change. */
-class LiveApiKeys {
+export class LiveApiKeys {
   private digests?: readonly string[];
   private verifier?: ApiKeyVerifier;
 
@@ -32,9 +48,34 @@ class LiveApiKeys {
   }
 }
 
-/** Paths that need an API key when keys are configured. */
-function needsKey(url: string, security: SecurityConfig): boolean {
-  return url.startsWith('/v1/') || (security.protect_metrics && url.startsWith('/metrics'));
+/**
+ * A node:http server with the listener settings every port shares: slow-client timeouts checked
+ * every second, the keep-alive timeout (set here: Fastify's own `keepAliveTimeout` option does
+ * not reach a server made by `serverFactory`), Nagle off, and the connection budget.
+ */
+export function createListenerServer(handler: RequestListener, security: SecurityConfig, connections?: ConnectionBudget): Server {
+  const server = createServer(
+    {
+      headersTimeout: security.headers_timeout_ms,
+      requestTimeout: security.request_timeout_ms,
+      // Node checks these timeouts every connectionsCheckingInterval (30 s by default): check
+      // often enough for the configured values to hold. `timeout` stays 0: it would cut streams.
+      connectionsCheckingInterval: Math.min(1_000, security.headers_timeout_ms),
+      noDelay: true,
+    },
+    handler,
+  );
+  // Longer than load balancers' usual idle timeout (60 s), so the client closes idle sockets first.
+  server.keepAliveTimeout = security.keep_alive_timeout_ms;
+  connections?.watch(server);
+  return server;
+}
+
+/** Counts the `Host` header lines: RFC 9112 §3.2 says a request with more than one gets a 400. */
+function hostLines(rawHeaders: string[]): number {
+  let count = 0;
+  for (let i = 0; i < rawHeaders.length; i += 2) if (rawHeaders[i].length === 4 && rawHeaders[i].toLowerCase() === 'host') count++;
+  return count;
 }
 
 /**
@@ -45,36 +86,42 @@ export async function createHttpApp(module: unknown, options: HttpAppOptions): P
   const security = options.security ?? new SecurityConfig();
   const adapter = new FastifyAdapter({
     bodyLimit: options.bodyLimit,
-    // Longer than clients' usual keep-alive, so the client closes idle sockets first.
-    keepAliveTimeout: 72_000,
     // The whole request (never the answer: streams may be long) must arrive in time.
     requestTimeout: security.request_timeout_ms,
-    return503OnClosing: true,
+    // Our onRequest hook answers while stopping, in OpenAI's shape (Fastify's own 503 is not).
+    return503OnClosing: false,
     logger: false,
-    // Node checks these timeouts every connectionsCheckingInterval (30 s by default): check
-    // often enough for the configured values to hold. `timeout` stays 0: it would cut streams.
-    serverFactory: (handler: RequestListener) =>
-      createServer(
-        {
-          headersTimeout: security.headers_timeout_ms,
-          requestTimeout: security.request_timeout_ms,
-          connectionsCheckingInterval: Math.min(1_000, security.headers_timeout_ms),
-          noDelay: true,
-        },
-        handler,
-      ),
+    clientErrorHandler: writeClientError,
+    serverFactory: (handler: RequestListener) => createListenerServer(handler, security, options.connections),
   });
   const app = await NestFactory.create<NestFastifyApplication>(module as never, adapter, {
     rawBody: true,
     logger: new BootQuietLogger(options.logLevels ?? ['error', 'warn', 'log']),
   });
+  useLimitedJsonParser(app, options.bodyLimit, () => ({ maxDepth: security.max_json_depth, maxNodes: security.max_json_nodes }));
   const fastify = app.getHttpAdapter().getInstance();
   // Before the body is read or parsed: an unauthenticated client costs us nothing more. The
-  // keys are read from `security` on each request, so a config reload changes them at once.
+  // decision is made on the route the router matched, never on the raw request target, and a
+  // path that matches no route needs a key too. Keys are read from `security` on each request,
+  // so a config reload changes them at once.
   const keys = new LiveApiKeys(security);
-  fastify.addHook('onRequest', async (req, reply) => {
+  fastify.addHook('onRequest', async (req: FastifyRequest, reply: FastifyReply) => {
+    if ((req.raw.socket as { [REFUSED]?: true } | null)?.[REFUSED]) {
+      // Over the connection budget: the 503 was written when the connection came in.
+      req.raw.socket.destroy();
+      return reply.hijack();
+    }
+    if (options.draining?.started) {
+      await reply.status(503).headers({ 'content-type': 'application/json', 'retry-after': '1', connection: 'close' }).send(SHUTDOWN_BODY);
+      return reply;
+    }
+    if (hostLines(req.raw.rawHeaders) > 1) {
+      const error = ApiError.invalid('The request has more than one Host header.', null, 'bad_request');
+      await reply.status(400).header('connection', 'close').send(error.body());
+      return reply;
+    }
     const verifier = keys.current();
-    if (verifier.enabled && needsKey(req.url, security) && !verifier.verify(req.headers.authorization)) {
+    if (verifier.enabled && routeNeedsKey(req.method, req.routeOptions.url, security) && !verifier.verify(req.headers.authorization)) {
       const error = ApiError.unauthorized();
       await reply.status(401).headers(error.headers).send(error.body());
       return reply;
@@ -83,7 +130,6 @@ export async function createHttpApp(module: unknown, options: HttpAppOptions): P
   });
   if (security.cors_origins.length) app.enableCors({ origin: security.cors_origins });
   app.useGlobalFilters(new OpenAIExceptionFilter());
-  app.useGlobalPipes(new OpenAIValidationPipe({ maxDepth: security.max_json_depth, maxNodes: security.max_json_nodes }));
+  app.useGlobalPipes(new OpenAIValidationPipe());
   return app;
 }
-

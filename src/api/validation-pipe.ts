@@ -2,7 +2,6 @@ import { ArgumentMetadata, PipeTransform } from '@nestjs/common';
 import { validateSync, ValidationError } from 'class-validator';
 import { ApiError } from './api-error';
 import { instantiate } from './dto/nested';
-import { assertWithinJsonLimits, JsonLimits } from './json-limits';
 
 /** `messages.0.role` → `messages[0].role`, as OpenAI names parameters. */
 function paramPath(path: string[]): string {
@@ -33,19 +32,17 @@ function toApiError(errors: ValidationError[]): ApiError {
 /**
  * Validates request bodies against the DTOs (class-validator) and answers the first problem as a
  * 400 naming the parameter. The body is not transformed: it is forwarded as the client sent it.
+ * Depth and size limits were applied to the raw bytes before parsing (json-body-parser.ts).
  * It is checked on DTO instances made by `instantiate`, not by Nest's ValidationPipe, whose
  * plainToInstance copy cost a fifth of the gateway's throughput (BENCHMARKS.md).
  */
 export class OpenAIValidationPipe implements PipeTransform {
-  constructor(private readonly limits: JsonLimits = { maxDepth: 32, maxNodes: 200_000 }) {}
-
   transform(value: unknown, metadata: ArgumentMetadata): unknown {
     if (metadata.type !== 'body') return value;
     // A body must be an object: class-validator would pass a string or an array straight through.
     if (value === null || typeof value !== 'object' || Array.isArray(value)) {
       throw ApiError.invalid('The request body must be a JSON object, sent with Content-Type: application/json.', null, 'invalid_body');
     }
-    assertWithinJsonLimits(value, this.limits);
     const dto = metadata.metatype;
     if (!dto || dto === Object) return value;
     const errors = validateSync(instantiate(dto as new () => object, value as Record<string, unknown>), { stopAtFirstError: true, forbidUnknownValues: false });

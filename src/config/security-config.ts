@@ -34,6 +34,17 @@ export class SecurityConfig {
   /** Time for a client to send its whole request (headers and body); never the answer. */
   @IsInt({ message: 'must be a positive integer (ms)' }) @Min(1000, { message: 'must be at least 1000 ms' })
   request_timeout_ms: number = 60_000;
+
+  /** How long an idle keep-alive connection stays open: above load balancers' usual 60 s. */
+  @IsInt({ message: 'must be a positive integer (ms)' }) @Min(1000, { message: 'must be at least 1000 ms' })
+  keep_alive_timeout_ms: number = 72_000;
+
+  /**
+   * Client connections the process may hold across all its listeners; 0 = the soft descriptor
+   * limit less a reserve for engine sockets (a quarter of it, at least 64).
+   */
+  @IsInt({ message: 'must be a non-negative integer' }) @Min(0, { message: 'must be a non-negative integer' })
+  max_client_connections: number = 0;
 }
 
 export function digestKey(key: string): string {
@@ -48,4 +59,6 @@ export const SECURITY_ENV_KEYS = [
   ['CITADEL_MAX_JSON_NODES', 'max_json_nodes', 'int'],
   ['CITADEL_HEADERS_TIMEOUT_MS', 'headers_timeout_ms', 'int'],
   ['CITADEL_REQUEST_TIMEOUT_MS', 'request_timeout_ms', 'int'],
+  ['CITADEL_KEEP_ALIVE_TIMEOUT_MS', 'keep_alive_timeout_ms', 'int'],
+  ['CITADEL_MAX_CLIENT_CONNECTIONS', 'max_client_connections', 'int'],
 ] as const;

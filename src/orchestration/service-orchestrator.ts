@@ -1,12 +1,13 @@
 import { Logger, LogLevel } from '@nestjs/common';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { instanceToInstance } from 'class-transformer';
-import { createHttpApp } from '../api/http-app';
+import { ConnectionBudget } from '../api/connection-budget';
+import { createHttpApp, Draining } from '../api/http-app';
+import { MetricsListener } from '../api/metrics-listener';
 import { GatewayAppModule } from '../api/gateway-app.module';
 import { ModelAppModule } from '../api/model-app.module';
 import { CitadelConfig } from '../config/citadel-config';
 import { ModelServiceConfig } from '../config/model-config';
-import { MetricsListener } from '../monitoring/metrics-listener';
 import { engineSettings } from '../services/ai-models/model-module';
 import { EngineProcessInfo, ModelService } from '../services/ai-models/model-service';
 import { VllmProcess } from '../services/core/service-manager/vllm-process';
@@ -60,11 +61,17 @@ export class ServiceOrchestrator {
   private readonly live = new Map<string, ModelServiceConfig>();
   readonly models: RunningModel[] = [];
   gatewayUrl?: string;
+  /** Client connections of all listeners together, capped (README, "Connections"). */
+  readonly connections: ConnectionBudget;
+  /** Set at the start of stop(): every listener answers 503 `shutdown` from then on. */
+  private readonly draining = new Draining();
 
   constructor(
     private readonly config: CitadelConfig,
     private readonly options: ServeOptions = {},
-  ) {}
+  ) {
+    this.connections = ConnectionBudget.fromLimits(config.security.max_client_connections);
+  }
 
   async start(): Promise<void> {
     try {
@@ -78,12 +85,17 @@ export class ServiceOrchestrator {
     }
   }
 
+  /**
+   * Stops every listener at once: all of them answer 503 `shutdown` and stop accepting in the
+   * same moment, requests in flight on any of them share one grace period, and the engines stop
+   * last, once nothing can reach them.
+   */
   async stop(): Promise<void> {
-    const grace = this.options.shutdownGraceMs ?? 10_000;
-    if (this.gatewayApp) await this.closeApp(this.gatewayApp, grace);
+    this.draining.started = true;
+    const deadline = Date.now() + (this.options.shutdownGraceMs ?? 10_000);
+    const apps = [...(this.gatewayApp ? [this.gatewayApp] : []), ...this.apps.splice(0)];
     this.gatewayApp = undefined;
-    await Promise.all(this.apps.splice(0).map((app) => this.closeApp(app, grace)));
-    await Promise.all(this.metricsListeners.splice(0).map((l) => l.close()));
+    await Promise.all([...apps.map((app) => this.closeApp(app, deadline)), ...this.metricsListeners.splice(0).map((l) => l.close())]);
     await Promise.all(this.engines.splice(0).map((e) => e.stop()));
   }
 
@@ -178,11 +190,13 @@ export class ServiceOrchestrator {
       bodyLimit: model.service.max_body_bytes,
       logLevels: this.options.logLevels,
       security: this.config.security,
+      connections: this.connections,
+      draining: this.draining,
     });
     this.apps.push(app);
     const host = this.options.host ?? model.service.host;
     await app.listen(model.service.port, host);
-    const metrics = new MetricsListener(model.id);
+    const metrics = new MetricsListener(model.id, this.config.security, this.connections);
     this.metricsListeners.push(metrics);
     const metricsPort = await metrics.listen(model.monitoring.prometheus_port, host);
     const url = urlOf(app);
@@ -197,7 +211,13 @@ export class ServiceOrchestrator {
   private async startGateway(): Promise<void> {
     const gateway = this.config.gateway;
     const biggest = Math.max(gateway.max_body_bytes, ...this.config.models.map((m) => m.service.max_body_bytes));
-    const app = await createHttpApp(GatewayAppModule.forRoot(this.models.map((m) => m.service), this.directory), { bodyLimit: biggest, logLevels: this.options.logLevels, security: this.config.security });
+    const app = await createHttpApp(GatewayAppModule.forRoot(this.models.map((m) => m.service), this.directory), {
+      bodyLimit: biggest,
+      logLevels: this.options.logLevels,
+      security: this.config.security,
+      connections: this.connections,
+      draining: this.draining,
+    });
     this.gatewayApp = app;
     await app.listen(gateway.port, this.options.host ?? gateway.host);
     this.gatewayUrl = urlOf(app);
@@ -208,13 +228,13 @@ export class ServiceOrchestrator {
    * Stops accepting and lets requests in flight finish within the grace period; then aborts
    * what is left with a clear answer (503, or an error event ending a stream), and closes.
    */
-  private async closeApp(app: NestFastifyApplication, graceMs: number): Promise<void> {
+  private async closeApp(app: NestFastifyApplication, deadline: number): Promise<void> {
     const closed = app.close();
     let timer: NodeJS.Timeout | undefined;
-    const graceOver = new Promise<'grace'>((resolve) => (timer = setTimeout(() => resolve('grace'), graceMs)));
+    const graceOver = new Promise<'grace'>((resolve) => (timer = setTimeout(() => resolve('grace'), Math.max(0, deadline - Date.now()))));
     if ((await Promise.race([closed, graceOver])) === 'grace') {
       const inFlight = app.get(InFlightRequests);
-      this.logger.warn(`${inFlight.size} request(s) still running after ${graceMs} ms: ending them`);
+      this.logger.warn(`${inFlight.size} request(s) still running at the end of the grace period: ending them`);
       inFlight.abortAll();
       // Their answers are written at once; then nothing may hold the close any longer.
       await new Promise((resolve) => setTimeout(resolve, 200));

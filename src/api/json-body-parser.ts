@@ -1,0 +1,29 @@
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import secureJson from 'secure-json-parse';
+import { ApiError } from './api-error';
+import { assertJsonWithinLimits, JsonLimits } from './json-limits';
+
+/**
+ * The JSON body parser of every listener: the limits first, on the raw bytes (the scan is
+ * linear and cheap), then the parse, so no work proportional to a hostile body's nesting or
+ * value count happens before the limits that bound it. The raw bytes stay on `req.rawBody`:
+ * the forwarder sends them on as they came. `__proto__` and `constructor.prototype` keys are
+ * refused, as Fastify's own parser does by default.
+ */
+export function useLimitedJsonParser(app: NestFastifyApplication, bodyLimit: number, limits: () => JsonLimits): void {
+  app.useBodyParser('application/json', { bodyLimit }, (_req: unknown, body: Buffer, done: (error: Error | null, parsed?: unknown) => void) => {
+    if (body.length === 0) return done(ApiError.invalid('The request body is empty; a JSON object is expected.', null, 'invalid_json'));
+    try {
+      assertJsonWithinLimits(body, limits());
+    } catch (error) {
+      return done(error as Error);
+    }
+    let parsed: unknown;
+    try {
+      parsed = secureJson.parse(body, undefined, { protoAction: 'error', constructorAction: 'error' });
+    } catch {
+      return done(ApiError.invalid('We could not parse the JSON body of your request.', null, 'invalid_json'));
+    }
+    done(null, parsed);
+  });
+}
