@@ -4,11 +4,12 @@ import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { SecurityConfig } from '../config/security-config';
-import { ApiError } from './api-error';
+import { ApiError } from '../common/api-error';
 import { ApiKeyVerifier } from './api-key-verifier';
 import { writeClientError } from './client-error';
 import { ConnectionBudget, REFUSED } from './connection-budget';
 import { useLimitedJsonParser } from './json-body-parser';
+import { lingerOnEarlyClose } from './lingering-close';
 import { OpenAIExceptionFilter } from './openai-exception.filter';
 import { routeNeedsKey } from './route-access';
 import { OpenAIValidationPipe } from './validation-pipe';
@@ -51,7 +52,8 @@ export class LiveApiKeys {
 /**
  * A node:http server with the listener settings every port shares: slow-client timeouts checked
  * every second, the keep-alive timeout (set here: Fastify's own `keepAliveTimeout` option does
- * not reach a server made by `serverFactory`), Nagle off, and the connection budget.
+ * not reach a server made by `serverFactory`), Nagle off, the connection budget, and a lingering
+ * close so that an answer sent before the body was read reaches a client that is still sending.
  */
 export function createListenerServer(handler: RequestListener, security: SecurityConfig, connections?: ConnectionBudget): Server {
   const server = createServer(
@@ -68,6 +70,7 @@ export function createListenerServer(handler: RequestListener, security: Securit
   // Longer than load balancers' usual idle timeout (60 s), so the client closes idle sockets first.
   server.keepAliveTimeout = security.keep_alive_timeout_ms;
   connections?.watch(server);
+  lingerOnEarlyClose(server);
   return server;
 }
 

@@ -5,7 +5,7 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { join, relative, resolve } from 'node:path';
-import { simulatorModelFromConfig } from '../cli/sim-command';
+import { simulatorModelFromConfig } from '../simulator/model-from-config';
 import { loadCitadelConfig } from '../config/config-loader';
 import { analyzeOverhead, OverheadAnalysis, plotSamples } from './overhead-analysis';
 import { runOverhead } from './overhead-harness';

@@ -1,5 +1,5 @@
 import { Logger } from '@nestjs/common';
-import { ServiceOrchestrator } from '../orchestration/service-orchestrator';
+import { ServiceOrchestrator } from '../server/service-orchestrator';
 import { loadConfigForCommand } from './load-config';
 import { parseFlags } from './parse-flags';
 import { programVersion, runtimeWarning } from './version';

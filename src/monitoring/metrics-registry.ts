@@ -1,5 +1,5 @@
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
-import { DURATION_BUCKETS, EfficiencyView, ModelSeries, STREAM_ENDS } from './model-series';
+import { DURATION_BUCKETS, EfficiencyView, ModelSeries, STREAM_OUTCOMES } from './model-series';
 import { Sample, ScrapeMetric } from './scrape-metric';
 
 const P = 'citadel_llm_';
@@ -109,7 +109,7 @@ export class MetricsRegistry {
     perModel(`${P}streams_active`, 'Streams being relayed now.', 'gauge', (s) => value(s, s.stream.active));
     perModel(`${P}streams_started_total`, 'Streams started.', 'counter', (s) => value(s, s.stream.started));
     perModel(`${P}streams_ended_total`, 'Streams ended, by outcome: completed, client_aborted, upstream_failed, idle_timeout.', 'counter', (s) =>
-      STREAM_ENDS.map((outcome) => ({ labels: { model: s.model, outcome }, value: s.stream.ended[outcome] })),
+      STREAM_OUTCOMES.map((outcome) => ({ labels: { model: s.model, outcome }, value: s.stream.ended[outcome] })),
     );
     perModel(`${P}stream_chunks_total`, 'SSE events relayed to clients.', 'counter', (s) => value(s, s.stream.chunks));
     perModel(`${P}stream_bytes_total`, 'Bytes of SSE events relayed to clients.', 'counter', (s) => value(s, s.stream.bytes));

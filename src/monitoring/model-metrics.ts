@@ -1,5 +1,5 @@
 import { MetricsRegistry } from './metrics-registry';
-import { EfficiencyView, ModelSeries, StreamCapView, StreamEnd, UpstreamView } from './model-series';
+import { EfficiencyView, ModelSeries, StreamCapView, StreamOutcome, UpstreamView } from './model-series';
 
 /** Endpoints a request is counted under: a fixed set, never taken from the request. */
 export type Endpoint = 'chat_completions' | 'completions' | 'models';
@@ -77,7 +77,7 @@ export class ModelMetrics {
     if (gapSeconds >= 0) s.gap.observe(gapSeconds);
   }
 
-  streamEnded(outcome: StreamEnd): void {
+  streamEnded(outcome: StreamOutcome): void {
     const s = this.series.stream;
     s.active--;
     s.ended[outcome]++;

@@ -4,7 +4,7 @@
  */
 import { createServer, IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
-import { ApiError } from './errors';
+import { SimulatorError } from './errors';
 import { FaultState } from './faults';
 import { handleGetFaults, handleSetFaults } from './handlers/admin';
 import { handleChat } from './handlers/chat';
@@ -41,8 +41,8 @@ const ROUTES: Record<string, Route> = {
   '/admin/faults': { methods: { GET: handleGetFaults, POST: handleSetFaults }, availability: 'always' },
 };
 
-const ENGINE_DEAD = new ApiError(503, 'EngineCore encountered an issue. See stack trace (above) for the root cause.');
-const STARTING = new ApiError(503, 'The engine is still starting up (simulated slow start).');
+const ENGINE_DEAD = new SimulatorError(503, 'EngineCore encountered an issue. See stack trace (above) for the root cause.');
+const STARTING = new SimulatorError(503, 'The engine is still starting up (simulated slow start).');
 
 function resolveOptions(opts: SimulatorOptions) {
   if (!Array.isArray(opts.models) || opts.models.length === 0) throw new Error('the simulator needs at least one model');
@@ -102,11 +102,11 @@ export function startSimulator(opts: SimulatorOptions, listen: { port: number; h
   };
 
   const onError = (res: ServerResponse, err: unknown): void => {
-    if (err instanceof ApiError) {
+    if (err instanceof SimulatorError) {
       sendApiError(res, err);
     } else if (!res.headersSent) {
       const message = err instanceof Error ? err.message : String(err);
-      sendJson(res, 500, new ApiError(500, message).toBody());
+      sendJson(res, 500, new SimulatorError(500, message).toBody());
     } else {
       res.destroy();
     }

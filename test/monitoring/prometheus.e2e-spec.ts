@@ -3,7 +3,7 @@ import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from '
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse, stringify } from 'yaml';
-import { ServiceOrchestrator } from '../../src/orchestration/service-orchestrator';
+import { ServiceOrchestrator } from '../../src/server/service-orchestrator';
 import { pickFreePort } from '../../src/services/core/service-manager/free-port';
 import { waitFor } from '../support/engine-control';
 import { REPO, startCitadel } from '../support/start-citadel';

@@ -1,4 +1,4 @@
-import { ServiceOrchestrator } from '../../src/orchestration/service-orchestrator';
+import { ServiceOrchestrator } from '../../src/server/service-orchestrator';
 import { INSTANT_PROFILE } from '../../src/simulator/profiles';
 import { startSimulator } from '../../src/simulator/sim-server';
 import { RunningSimulator } from '../../src/simulator/types';

@@ -2,7 +2,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ServiceOrchestrator } from '../../src/orchestration/service-orchestrator';
+import { ServiceOrchestrator } from '../../src/server/service-orchestrator';
 import { sampleValue } from '../monitoring/prom-text';
 import { startCitadel } from '../support/start-citadel';
 

@@ -1,6 +1,6 @@
 import { request } from 'node:http';
 import OpenAI from 'openai';
-import { ServiceOrchestrator } from '../../src/orchestration/service-orchestrator';
+import { ServiceOrchestrator } from '../../src/server/service-orchestrator';
 import { engineMetric, resetEngine, setFaults, waitFor } from '../support/engine-control';
 import { readSse } from '../support/sse';
 import { startCitadel } from '../support/start-citadel';

@@ -1,5 +1,5 @@
 import OpenAI from 'openai';
-import { ServiceOrchestrator } from '../../src/orchestration/service-orchestrator';
+import { ServiceOrchestrator } from '../../src/server/service-orchestrator';
 import { NO_FAULTS, setFaults } from '../support/engine-control';
 import { startCitadel } from '../support/start-citadel';
 

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { HealthIndicatorService } from '@nestjs/terminus';
-import { ModelService } from '../../services/ai-models/model-service';
+import { MonitoredModel } from '../monitored-model';
 import { engineStall } from '../engine-stall';
 
 /**
@@ -13,7 +13,7 @@ import { engineStall } from '../engine-stall';
 export class EngineHealthIndicator {
   constructor(private readonly health: HealthIndicatorService) {}
 
-  check(model: ModelService, now = Date.now()) {
+  check(model: MonitoredModel, now = Date.now()) {
     const indicator = this.health.check('engine');
     const upstreams = model.engine.upstreams();
     const stall = engineStall(model, now);

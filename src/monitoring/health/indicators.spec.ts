@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { HealthIndicatorService } from '@nestjs/terminus';
 import { ModelServiceConfig } from '../../config/model-config';
-import { ModelService } from '../../services/ai-models/model-service';
+import { MonitoredModel } from '../monitored-model';
 import { DiskHealthIndicator } from './disk.health';
 import { EngineHealthIndicator } from './engine.health';
 import { EventLoopHealthIndicator } from './event-loop.health';
@@ -13,14 +13,14 @@ const health = new HealthIndicatorService();
 describe('EngineHealthIndicator: stall detection', () => {
   const NOW = 1_000_000;
   /** A model whose engine reports `activity`, went busy at `busySince`, with a 120 s stall timeout. */
-  function model(activity: { inFlight: number; lastProgressAt: number }, busySince: number, up = true): ModelService {
+  function model(activity: { inFlight: number; lastProgressAt: number }, busySince: number, up = true): MonitoredModel {
     return {
       config: { engine: { mode: 'external' }, monitoring: { stall_timeout_seconds: 120 } },
       engine: { upstreams: () => [{ url: 'http://vllm:8000', up, inFlight: activity.inFlight, since: '', lastError: up ? undefined : 'ECONNREFUSED' }], activity: () => activity },
       metrics: { series: { busySince } },
-    } as unknown as ModelService;
+    } as unknown as MonitoredModel;
   }
-  const check = (m: ModelService) => new EngineHealthIndicator(health).check(m, NOW).engine;
+  const check = (m: MonitoredModel) => new EngineHealthIndicator(health).check(m, NOW).engine;
 
   it('is up when requests get bytes, and when nothing is in flight however long ago the last byte was', () => {
     expect(check(model({ inFlight: 3, lastProgressAt: NOW - 1_000 }, NOW - 500_000)).status).toBe('up');

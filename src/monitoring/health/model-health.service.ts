@@ -1,6 +1,6 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { HealthCheckResult, HealthCheckService, HealthIndicatorFunction } from '@nestjs/terminus';
-import { ModelService } from '../../services/ai-models/model-service';
+import { MonitoredModel } from '../monitored-model';
 import { DiskHealthIndicator } from './disk.health';
 import { EngineHealthIndicator } from './engine.health';
 import { EventLoopHealthIndicator } from './event-loop.health';
@@ -36,7 +36,7 @@ export class ModelHealthService {
     private readonly disk: DiskHealthIndicator,
   ) {}
 
-  async check(model: ModelService): Promise<ModelHealthReport> {
+  async check(model: MonitoredModel): Promise<ModelHealthReport> {
     const report = await this.evaluate(model);
     const previous = ModelHealthService.last.get(model.id);
     ModelHealthService.last.set(model.id, report.status);
@@ -47,7 +47,7 @@ export class ModelHealthService {
     return report;
   }
 
-  private async evaluate(model: ModelService): Promise<ModelHealthReport> {
+  private async evaluate(model: MonitoredModel): Promise<ModelHealthReport> {
     const indicators: HealthIndicatorFunction[] = [() => this.engine.check(model), () => this.memory.check(model), () => this.eventLoop.check()];
     if (this.disk.applies(model.config)) indicators.push(() => this.disk.check(model.config));
     const result = await this.run(indicators);

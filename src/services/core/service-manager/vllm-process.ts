@@ -7,7 +7,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { request } from 'undici';
 import { ModelServiceConfig } from '../../../config/model-config';
 import { pickFreePort } from './free-port';
-import { ServiceManagerConfig } from './service-manager.config';
+import { ServiceManagerConfig } from '../../../config/service-manager.config';
 import { VllmCommand, VllmCommandBuilder } from './vllm-command-builder';
 
 /** Nest's Logger fits. */

@@ -1,5 +1,5 @@
-import { EngineFailure } from '../services/core/vllm-engine/engine-failure';
-import { ApiError } from './api-error';
+import { EngineFailure } from './engine-failure';
+import { ApiError } from '../../../common/api-error';
 
 /** What a client sees when the engine could not be reached or did not answer. */
 export function engineFailureToApiError(failure: EngineFailure, model: string): ApiError {

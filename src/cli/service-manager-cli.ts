@@ -1,23 +1,23 @@
 import { constants } from 'node:fs';
 import { access } from 'node:fs/promises';
 import { isAbsolute, join, resolve } from 'node:path';
-import { parseFlags } from '../../../cli/parse-flags';
-import { UsageError } from '../../../cli/usage-error';
-import { CitadelConfig } from '../../../config/citadel-config';
-import { loadCitadelConfig } from '../../../config/config-loader';
-import { isModelId, MODEL_IDS } from '../../../config/model-ids';
-import { HostProbes } from './host-probes';
-import { CHECKSUM_MANIFEST, ModelVerifier } from './model-verifier';
-import { PreStartValidator } from './pre-start-validator';
-import { Ownership, ServiceManager, ServiceStatus } from './service-manager';
-import { DryRunSystemctlRunner, SystemctlResult, SystemctlRunner } from './systemctl-runner';
-import { hiddenFromUnits, RenderError } from './unit-renderer';
+import { parseFlags } from './parse-flags';
+import { UsageError } from './usage-error';
+import { CitadelConfig } from '../config/citadel-config';
+import { loadCitadelConfig } from '../config/config-loader';
+import { isModelId, MODEL_IDS } from '../config/model-ids';
+import { HostProbes } from '../services/core/service-manager/host-probes';
+import { CHECKSUM_MANIFEST, ModelVerifier } from '../services/core/service-manager/model-verifier';
+import { PreStartValidator } from '../services/core/service-manager/pre-start-validator';
+import { Ownership, ServiceManager, ServiceStatus } from '../services/core/service-manager/service-manager';
+import { DryRunSystemctlRunner, SystemctlResult, SystemctlRunner } from '../services/core/service-manager/systemctl-runner';
+import { hiddenFromUnits, RenderError } from '../services/core/service-manager/unit-renderer';
 
 export const SERVICE_MANAGER_COMMANDS = ['render', 'install', 'start', 'stop', 'restart', 'status', 'enable', 'validate', 'verify-model'] as const;
 export type ServiceManagerCommand = (typeof SERVICE_MANAGER_COMMANDS)[number];
 
-/** The project this program was installed from (src/ or dist/ sit four levels below this file). */
-const PROJECT_DIR = resolve(__dirname, '..', '..', '..', '..');
+/** The project this program was installed from (src/cli/ or dist/cli/ sit two levels below it). */
+const PROJECT_DIR = resolve(__dirname, '..', '..');
 
 export const SERVICE_MANAGER_USAGE = `Usage: citadel-llm services <command> <model|all> [options]
 

@@ -4,16 +4,16 @@ import { instanceToInstance } from 'class-transformer';
 import { ConnectionBudget } from '../api/connection-budget';
 import { createHttpApp, Draining } from '../api/http-app';
 import { MetricsListener } from '../api/metrics-listener';
-import { GatewayAppModule } from '../api/gateway-app.module';
-import { ModelAppModule } from '../api/model-app.module';
+import { GatewayAppModule } from './gateway-app.module';
+import { ModelAppModule } from './model-app.module';
 import { CitadelConfig } from '../config/citadel-config';
 import { ModelServiceConfig } from '../config/model-config';
 import { engineSettings } from '../services/ai-models/model-module';
 import { EngineProcessInfo, ModelService } from '../services/ai-models/model-service';
 import { VllmProcess } from '../services/core/service-manager/vllm-process';
 import { SimulatorProcess } from './engines/simulator-process';
-import { InFlightRequests } from './in-flight-requests';
-import { ModelDirectory } from './model-directory';
+import { InFlightRequests } from '../orchestration/in-flight-requests';
+import { ModelDirectory } from '../orchestration/model-directory';
 
 export interface ServeOptions {
   /** Bind every listener here instead of the configured hosts (tests: 127.0.0.1). */

@@ -1,14 +1,13 @@
-import { Injectable, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
-import { efficiencyManagerOf } from '../orchestration/admission-factory';
-import { ModelService } from '../services/ai-models/model-service';
-import { engineStall } from './engine-stall';
+import { Injectable, OnModuleInit } from '@nestjs/common';
+import { engineStall } from '../../monitoring/engine-stall';
+import { ModelService } from './model-service';
 
 /**
  * A model listener's monitoring wiring: its targets and start time as series, its engine
- * process's memory, stalls and restarts read at scrape time, and on stop its admission queue emptied.
+ * process's memory, stalls and restarts read at scrape time.
  */
 @Injectable()
-export class ModelMonitoring implements OnModuleInit, OnApplicationShutdown {
+export class ModelMonitoring implements OnModuleInit {
   constructor(private readonly model: ModelService) {}
 
   onModuleInit(): void {
@@ -22,10 +21,5 @@ export class ModelMonitoring implements OnModuleInit, OnApplicationShutdown {
       const usage = this.model.getMemoryUsage();
       return usage.source === 'engine' && usage.rss_bytes > 0 ? usage.rss_bytes : undefined;
     });
-  }
-
-  /** After the listener closed: nothing may be left waiting for admission. */
-  onApplicationShutdown(): void {
-    efficiencyManagerOf(this.model.admission)?.close();
   }
 }
