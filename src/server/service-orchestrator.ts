@@ -93,9 +93,11 @@ export class ServiceOrchestrator {
   async stop(): Promise<void> {
     this.draining.started = true;
     const deadline = Date.now() + (this.options.shutdownGraceMs ?? 10_000);
-    const apps = [...(this.gatewayApp ? [this.gatewayApp] : []), ...this.apps.splice(0)];
+    // The gateway's requests run on the models' services, whose engine pools close with the
+    // models' apps: the gateway drains first, or its streams in flight would lose their engine.
+    if (this.gatewayApp) await this.closeApp(this.gatewayApp, deadline);
     this.gatewayApp = undefined;
-    await Promise.all([...apps.map((app) => this.closeApp(app, deadline)), ...this.metricsListeners.splice(0).map((l) => l.close())]);
+    await Promise.all([...this.apps.splice(0).map((app) => this.closeApp(app, deadline)), ...this.metricsListeners.splice(0).map((l) => l.close())]);
     await Promise.all(this.engines.splice(0).map((e) => e.stop()));
   }
 
