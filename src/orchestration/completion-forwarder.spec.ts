@@ -216,7 +216,7 @@ describe('CompletionForwarder', () => {
       const model = modelWith('phi-3-mini', engine, (c) => (c.service.max_concurrent_requests = 1));
       const usage = jest.spyOn(model.metrics, 'usage');
       const ended = jest.spyOn(model.metrics, 'streamEnded');
-      const answer = (await forward(model, { prompt: 'x', stream: true })) as StreamAnswer;
+      const answer = (await forward(model, { prompt: 'x', stream: true, stream_options: { include_usage: true } })) as StreamAnswer;
       expect(answer).toMatchObject({ kind: 'stream', headers: { 'x-citadel-model': 'phi-3-mini' }, noDelay: true });
       expect(engine.calls[0].stream).toBe(true);
       // Still streaming: the one slot is taken.
@@ -228,6 +228,18 @@ describe('CompletionForwarder', () => {
       expect(ended).toHaveBeenCalledWith('completed');
       expect(inFlight.size).toBe(0);
       expect((await forward(model, { prompt: 'x' })).kind).toBe('json');
+    });
+
+    it('asks the engine for usage on every stream, counts it, and keeps the usage chunk from a client that did not ask', async () => {
+      const engine = new FakeEngine(async () => replyOf(200, 'text/event-stream', sse));
+      const model = modelWith('phi-3-mini', engine);
+      const usage = jest.spyOn(model.metrics, 'usage');
+      const answer = (await forward(model, { prompt: 'x', stream: true, stream_options: { continuous_usage_stats: false } })) as StreamAnswer;
+      expect(JSON.parse(String(engine.calls[0].body)).stream_options).toEqual({ continuous_usage_stats: false, include_usage: true });
+      const out: string[] = [];
+      for await (const bytes of answer.events) out.push(bytes.toString());
+      expect(out.join('')).toBe('data: {"choices":[{"text":"a"}]}\n\ndata: [DONE]\n\n');
+      expect(usage).toHaveBeenCalledWith(3, 1);
     });
 
     it("relays vLLM's JSON refusal of a stream as JSON with its status, not as a stream", async () => {

@@ -45,6 +45,9 @@ export class CompletionForwarder {
       }
     }
     const stream = body.stream === true;
+    // Every stream's tokens are counted: the engine is asked for usage even when the client
+    // did not ask, and the usage chunk is then kept from the client.
+    const addUsage = stream && body.stream_options?.include_usage !== true;
     const release = await model.admission.admit({ stream }, signal).catch((error: unknown) => {
       // A 429 is an answer too: requests_total counts it.
       model.metrics.refused(endpoint, error instanceof ApiError ? error.status : 500);
@@ -68,13 +71,14 @@ export class CompletionForwarder {
     };
     let settledByStream = false;
     try {
-      const { upstream, answeredBy } = await this.callWithFallbacks(model, path, body, raw, abort.signal, stream);
+      const upstreamBody = addUsage ? { ...body, stream_options: { ...(body.stream_options ?? {}), include_usage: true } } : body;
+      const { upstream, answeredBy } = await this.callWithFallbacks(model, path, upstreamBody, addUsage ? undefined : raw, abort.signal, stream);
       // Which model answered: this one, or one of its fallbacks.
       const headers = { 'x-citadel-model': answeredBy.id };
       if (stream && upstream.status === 200 && upstream.contentType.startsWith('text/event-stream')) {
         status = 200;
         settledByStream = true;
-        return { kind: 'stream', headers, noDelay: model.config.realtime?.low_latency_mode ?? true, events: this.relay(model, upstream, signal, abort, started, settle) };
+        return { kind: 'stream', headers, noDelay: model.config.realtime?.low_latency_mode ?? true, events: this.relay(model, upstream, signal, abort, started, addUsage, settle) };
       }
       // Not a stream (or vLLM refused the stream with a JSON error): relay status and body.
       const answer = await readBody(upstream.body);
@@ -138,7 +142,15 @@ export class CompletionForwarder {
     }
   }
 
-  private async *relay(model: ModelService, upstream: EngineReply, signal: AbortSignal, abort: AbortController, started: number, settle: () => void): AsyncGenerator<Buffer, void, undefined> {
+  private async *relay(
+    model: ModelService,
+    upstream: EngineReply,
+    signal: AbortSignal,
+    abort: AbortController,
+    started: number,
+    dropUsageChunk: boolean,
+    settle: () => void,
+  ): AsyncGenerator<Buffer, void, undefined> {
     const realtime = model.config.realtime;
     const metrics = model.metrics;
     // When the previous chunk was written (-1: none yet): the gaps are the inter-token latency.
@@ -150,6 +162,8 @@ export class CompletionForwarder {
         signal,
         upstreamAbort: abort,
         maxMergedEvents: realtime?.response_chunk_size ?? DEFAULT_MERGED_EVENTS,
+        firstEventTimeoutMs: model.config.engine.timeouts.first_token_ms - (performance.now() - started),
+        dropUsageChunk,
         idleTimeoutMs: realtime ? realtime.connection_timeout_seconds * 1000 : model.config.engine.timeouts.idle_ms,
         observer: {
           firstEvent: () => metrics.firstToken((performance.now() - started) / 1000),

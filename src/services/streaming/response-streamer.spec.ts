@@ -21,7 +21,9 @@ async function relay(body: Readable, options: Partial<RelayOptions> = {}) {
     signal,
     upstreamAbort,
     maxMergedEvents: options.maxMergedEvents ?? 16,
+    firstEventTimeoutMs: options.firstEventTimeoutMs ?? 5_000,
     idleTimeoutMs: options.idleTimeoutMs ?? 5_000,
+    dropUsageChunk: options.dropUsageChunk,
     observer: {
       firstEvent: () => seen.first++,
       event: (bytes, events) => seen.writes.push([bytes, events]),
@@ -73,6 +75,29 @@ describe('ResponseStreamer.relay', () => {
     expect(seen.outcome).toBe('idle_timeout');
   });
 
+  it('waits for the first event by the first-token budget, not the idle timeout (headers come before the first token)', async () => {
+    const body = new PassThrough();
+    setTimeout(() => body.end('data: {"a":1}\n\ndata: [DONE]\n\n'), 150);
+    const { out, seen } = await relay(body, { firstEventTimeoutMs: 1_000, idleTimeoutMs: 50 });
+    expect(out.join('')).toBe(`data: {"a":1}\n\n${DONE}`);
+    expect(seen.outcome).toBe('completed');
+  });
+
+  it('ends a stream whose first event does not come within the first-token budget with a 504 error event', async () => {
+    const body = new PassThrough();
+    const { out, seen, upstreamAbort } = await relay(body, { firstEventTimeoutMs: 50, idleTimeoutMs: 5_000 });
+    expect(upstreamAbort.signal.aborted).toBe(true);
+    expect(out[0]).toMatch(/^data: \{"error":\{"message":"the model engine sent no token within the first-token timeout/);
+    expect(seen.outcome).toBe('idle_timeout');
+  });
+
+  it('keeps the usage-only chunk from a client that did not ask for it, byte for byte otherwise, and reports the usage', async () => {
+    const events = 'data: {"choices":[{"text":"a"}],"usage":null}\n\ndata: {"id":"x","choices":[],"usage":{"prompt_tokens":3,"completion_tokens":1}}\n\ndata: [DONE]\n\n';
+    const { out, seen } = await relay(Readable.from([Buffer.from(events)]), { dropUsageChunk: true });
+    expect(out.join('')).toBe(`data: {"choices":[{"text":"a"}],"usage":null}\n\n${DONE}`);
+    expect(seen.usage).toEqual([{ prompt_tokens: 3, completion_tokens: 1 }]);
+  });
+
   it('ends with a 503 error event when the server stops (ShuttingDown)', async () => {
     const body = new PassThrough();
     body.write('data: {"a":1}\n\n');
@@ -106,6 +131,7 @@ describe('ResponseStreamer.relay', () => {
       signal: new AbortController().signal,
       upstreamAbort: new AbortController(),
       maxMergedEvents: 1,
+      firstEventTimeoutMs: 5_000,
       idleTimeoutMs: 5_000,
       observer: { end: (o) => (outcome = o) },
     });

@@ -16,9 +16,30 @@ export interface RelayOptions {
   upstreamAbort: AbortController;
   /** At most this many already-queued events are merged into one write (never waiting for more). */
   maxMergedEvents: number;
-  /** A stream silent this long ends with an error event. */
+  /**
+   * How long the first data event may still take: the rest of the request's first-token budget
+   * (`first_token_ms`, counted from the request, since vLLM sends its headers before the first
+   * token). A stream whose first event does not come in time ends with an error event.
+   */
+  firstEventTimeoutMs: number;
+  /** Once the first event came: a stream silent this long between events ends with an error event. */
   idleTimeoutMs: number;
+  /**
+   * The client did not ask for usage (`stream_options.include_usage`) but the engine was asked
+   * for it, so that every stream's tokens are counted: the usage-only chunk is reported to the
+   * observer and not relayed; every other byte is.
+   */
+  dropUsageChunk?: boolean;
   observer?: StreamObserver;
+}
+
+/** vLLM's last chunk with `include_usage`: no choices, only the usage. */
+function isUsageOnlyChunk(event: Buffer): boolean {
+  return (event.includes('"choices":[]') || event.includes('"choices": []')) && hasUsage(event);
+}
+
+function hasUsage(event: Buffer): boolean {
+  return event.includes('"usage":{') || event.includes('"usage": {');
 }
 
 /**
@@ -33,11 +54,14 @@ export class ResponseStreamer {
 
   async *relay(upstream: EngineReply, options: RelayOptions): AsyncGenerator<Buffer, void, undefined> {
     const { signal, upstreamAbort, observer } = options;
-    let idle = false;
-    const idleTimer = setTimeout(() => {
-      idle = true;
+    // 'first_token' until the first data event, then 'idle' between events.
+    let timedOut: 'first_token' | 'idle' | undefined;
+    let waitingFor: 'first_token' | 'idle' = 'first_token';
+    const onTimeout = () => {
+      timedOut = waitingFor;
       upstreamAbort.abort();
-    }, options.idleTimeoutMs);
+    };
+    let idleTimer = setTimeout(onTimeout, Math.max(0, options.firstEventTimeoutMs));
     const splitter = new SseEventSplitter();
     let sawDone = false;
     let first = true;
@@ -46,14 +70,20 @@ export class ResponseStreamer {
     try {
       try {
         for await (const chunk of upstream.body as AsyncIterable<Buffer>) {
-          idleTimer.refresh();
           upstream.progress();
-          const events = splitter.push(chunk);
+          let events = splitter.push(chunk);
+          if (events.length === 0) continue;
+          if (waitingFor === 'first_token') {
+            waitingFor = 'idle';
+            clearTimeout(idleTimer);
+            idleTimer = setTimeout(onTimeout, options.idleTimeoutMs);
+          } else idleTimer.refresh();
+          if (options.dropUsageChunk) events = this.withoutUsageChunk(events, observer);
           for (let i = 0; i < events.length; i += options.maxMergedEvents) {
             const group = events.slice(i, i + options.maxMergedEvents);
             for (const event of group) {
               if (isDoneEvent(event)) sawDone = true;
-              else if (observer?.usage && (event.includes('"usage":{') || event.includes('"usage": {'))) this.reportUsage(event, observer);
+              else if (!options.dropUsageChunk && observer?.usage && hasUsage(event)) this.reportUsage(event, observer);
             }
             if (first) {
               first = false;
@@ -67,7 +97,7 @@ export class ResponseStreamer {
           if (signal.aborted || sawDone) break;
         }
       } catch (error) {
-        if (!signal.aborted && !idle) this.logger.warn(`upstream stream failed: ${(error as Error).message}`);
+        if (!signal.aborted && !timedOut) this.logger.warn(`upstream stream failed: ${(error as Error).message}`);
       } finally {
         clearTimeout(idleTimer);
       }
@@ -81,7 +111,12 @@ export class ResponseStreamer {
         yield sseErrorEvent('the server is shutting down; the stream was ended before it was complete', 'service_unavailable', 503);
         return;
       }
-      if (idle) {
+      if (timedOut === 'first_token') {
+        outcome = 'idle_timeout';
+        yield sseErrorEvent('the model engine sent no token within the first-token timeout (engine.timeouts.first_token_ms); the stream was ended', 'timeout_error', 504);
+        return;
+      }
+      if (timedOut === 'idle') {
         outcome = 'idle_timeout';
         yield sseErrorEvent(`the model engine sent nothing for ${options.idleTimeoutMs} ms; the stream was ended`, 'timeout_error', 504);
         return;
@@ -93,6 +128,17 @@ export class ResponseStreamer {
       discardBody(upstream.body);
       observer?.end?.(outcome);
     }
+  }
+
+  /** The events less the usage-only chunk, whose usage goes to the observer. */
+  private withoutUsageChunk(events: Buffer[], observer: StreamObserver | undefined): Buffer[] {
+    const kept: Buffer[] = [];
+    for (const event of events) {
+      if (isUsageOnlyChunk(event)) {
+        if (observer?.usage) this.reportUsage(event, observer);
+      } else kept.push(event);
+    }
+    return kept;
   }
 
   private reportUsage(event: Buffer, observer: StreamObserver): void {

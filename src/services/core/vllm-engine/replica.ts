@@ -6,6 +6,8 @@ export interface ReplicaTimeouts {
   connectMs: number;
   firstByteMs: number;
   idleMs: number;
+  /** Streams: from the request until the first event (vLLM sends headers before it). */
+  firstTokenMs?: number;
 }
 
 /** One vLLM server: a keep-alive connection pool and what we know of its health. */
@@ -28,7 +30,8 @@ export class Replica {
       connections,
       connect: { timeout: timeouts.connectMs },
       headersTimeout: timeouts.firstByteMs,
-      bodyTimeout: timeouts.idleMs,
+      // The relay times streams itself (first token, then idle): the pool must never cut first.
+      bodyTimeout: Math.max(timeouts.idleMs, timeouts.firstTokenMs ?? 0),
       // Below vLLM's (uvicorn's) 5 s keep-alive, so we never reuse a socket the server is closing.
       keepAliveTimeout: 4_000,
       keepAliveMaxTimeout: 4_000,
