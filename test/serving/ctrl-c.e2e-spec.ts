@@ -78,7 +78,7 @@ function killGroup(child: ChildProcess): void {
       const stream = await fetch(`${npm.gateway}/v1/chat/completions`, {
         method: 'POST',
         headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ model: 'openchat-3.5', messages: [{ role: 'user', content: 'Streaming test' }], max_tokens: 80, stream: true }),
+        body: JSON.stringify({ model: 'openchat-3.5', messages: [{ role: 'user', content: 'Streaming test' }], max_tokens: 80, ignore_eos: true, stream: true }),
       });
       expect(stream.status).toBe(200);
       const reader = stream.body!.getReader();
