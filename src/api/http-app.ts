@@ -81,6 +81,14 @@ function hostLines(rawHeaders: string[]): number {
   return count;
 }
 
+/** `/v1/models/?x` → `/v1/models?x`; undefined when the path has no trailing slash to drop. */
+function withoutTrailingSlash(url: string): string | undefined {
+  const query = url.indexOf('?');
+  const path = query < 0 ? url : url.slice(0, query);
+  if (path.length < 2 || !path.endsWith('/') || !path.startsWith('/')) return undefined;
+  return path.replace(/\/+$/, '') + (query < 0 ? '' : url.slice(query));
+}
+
 /**
  * A Nest application on Fastify with the OpenAI error contract everywhere: Nest hands Fastify's
  * own errors (body too large, bad JSON) and unknown routes to the same global exception filter.
@@ -128,6 +136,18 @@ export async function createHttpApp(module: unknown, options: HttpAppOptions): P
       const error = ApiError.unauthorized();
       await reply.status(401).headers(error.headers).send(error.body());
       return reply;
+    }
+    if (req.routeOptions.url === undefined) {
+      // As vLLM (Starlette) does: a path with a trailing slash redirects to the route without it.
+      const location = withoutTrailingSlash(req.url);
+      if (location && fastify.hasRoute({ method: req.method as 'GET', url: location.split('?')[0] })) {
+        await reply.status(307).header('location', location).send();
+        return reply;
+      }
+    }
+    // As vLLM (FastAPI) does: a body sent without a Content-Type is read as JSON.
+    if (req.headers['content-type'] === undefined && (req.headers['content-length'] !== undefined || req.headers['transfer-encoding'] !== undefined)) {
+      req.headers['content-type'] = 'application/json';
     }
     return undefined;
   });

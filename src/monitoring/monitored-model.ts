@@ -6,6 +6,10 @@ export interface MonitoredUpstream {
   url: string;
   up: boolean;
   lastError?: string;
+  /** Its circuit breaker: closed, open or half_open (an open one makes the model degraded). */
+  circuit?: string;
+  /** Why its last call or probe failed. */
+  lastFailure?: string;
 }
 
 /**

@@ -136,8 +136,8 @@ export class CompletionForwarder {
       return await model.engine.call({ method: 'POST', path, body: payload, signal, stream });
     } catch (error) {
       if (!(error instanceof EngineFailure)) throw error;
-      // A client that left is not the engine's fault.
-      if (error.kind !== 'aborted') model.metrics.upstreamError(error.kind);
+      // A client that left, or a resource this process lacks, is not the engine's fault.
+      if (error.kind !== 'aborted' && error.kind !== 'local') model.metrics.upstreamError(error.kind);
       throw engineFailureToApiError(error, model.id);
     }
   }

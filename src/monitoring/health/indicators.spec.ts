@@ -37,6 +37,25 @@ describe('EngineHealthIndicator: stall detection', () => {
     expect((result as { message?: string }).message).toMatch(/stalled: 2 request\(s\) in flight and no byte from the engine for 121 s/);
   });
 
+  it('is up but degraded (circuit_open) while a replica\'s circuit is open or half open, naming the replicas; down when none is up', () => {
+    const m = (upstreams: object[]): MonitoredModel =>
+      ({
+        config: { engine: { mode: 'external' }, monitoring: { stall_timeout_seconds: 120 } },
+        engine: { upstreams: () => upstreams, activity: () => ({ inFlight: 0, lastProgressAt: NOW }) },
+        metrics: { series: { busySince: 0 } },
+      }) as unknown as MonitoredModel;
+    const a = { url: 'http://a:8000', up: true, circuit: 'open', failures: 5, lastFailure: 'the engine answered 500', inFlight: 0, since: '' };
+    const b = { url: 'http://b:8000', up: true, circuit: 'closed', inFlight: 0, since: '' };
+    expect(check(m([b]))).not.toHaveProperty('degraded');
+    expect(check(m([a, b]))).toMatchObject({
+      status: 'up',
+      degraded: 'circuit_open',
+      message: 'circuit breaker open for 1 of 2 replica(s): http://a:8000 (open, last failure: the engine answered 500)',
+    });
+    expect(check(m([{ ...a, circuit: 'half_open' }]))).toMatchObject({ status: 'up', degraded: 'circuit_open' });
+    expect(check(m([{ ...a, up: false }]))).toMatchObject({ status: 'down' });
+  });
+
   it('is down when no replica is up, naming why', () => {
     expect(check(model({ inFlight: 0, lastProgressAt: NOW }, 0, false))).toMatchObject({ status: 'down', message: 'no engine replica is up (http://vllm:8000: ECONNREFUSED)' });
   });

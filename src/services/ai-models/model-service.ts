@@ -15,6 +15,8 @@ export class EngineProcessInfo {
     private readonly currentPid: () => number | undefined = () => undefined,
     /** Times the engine process was restarted. */
     readonly restarts: () => number = () => 0,
+    /** Seconds from spawn to ready at its last (re)start. */
+    readonly loadSeconds: () => number | undefined = () => undefined,
   ) {}
 
   get pid(): number | undefined {

@@ -130,6 +130,8 @@ export class VllmProcess extends EventEmitter {
     return new VllmProcess({ startupTimeoutMs: model.engine.vllm.startup_timeout_seconds * 1000, ...rest, model: model.id, command, port: chosen });
   }
 
+  private loadSeconds?: number;
+
   get state(): VllmProcessState {
     return this.stateValue;
   }
@@ -137,6 +139,11 @@ export class VllmProcess extends EventEmitter {
   /** How many times the engine was restarted after dying. */
   get restarts(): number {
     return this.restartCount;
+  }
+
+  /** Seconds from spawning the engine to its first passing /health, at its last (re)start. */
+  get lastLoadSeconds(): number | undefined {
+    return this.loadSeconds;
   }
 
   /** The running child's pid, if any. */
@@ -182,6 +189,7 @@ export class VllmProcess extends EventEmitter {
       throw new VllmStartError(`${this.options.model}: ${(error as Error).message}${tail}`);
     }
     this.stateValue = 'ready';
+    this.loadSeconds = (Date.now() - run.spawnedAt) / 1000;
     this.options.logger.log(`${this.prefix} ready at ${this.url}`);
     this.emit('ready', this.url);
     return this.url;
@@ -312,6 +320,7 @@ export class VllmProcess extends EventEmitter {
     }
     if (this.stateValue !== 'restarting' || this.current !== run) return;
     this.stateValue = 'ready';
+    this.loadSeconds = (Date.now() - run.spawnedAt) / 1000;
     this.options.logger.log(`${this.prefix} ready again at ${this.url}`);
     this.emit('ready', this.url);
   }
