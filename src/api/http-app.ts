@@ -15,6 +15,7 @@ import { OpenAIExceptionFilter } from './openai-exception.filter';
 import { routeNeedsKey } from './route-access';
 import { requestIdOf } from './request-id';
 import { OpenAIValidationPipe } from './validation-pipe';
+import { BootQuietLogger } from './boot-logger';
 
 export interface HttpAppOptions {
   /** Largest accepted body; bigger ones get 413 before parsing. */
@@ -109,7 +110,7 @@ export async function createHttpApp(module: unknown, options: HttpAppOptions): P
   });
   const app = await NestFactory.create<NestFastifyApplication>(module as never, adapter, {
     rawBody: true,
-    logger: options.logLevels ?? ['error', 'warn', 'log'],
+    logger: new BootQuietLogger(options.logLevels ?? ['error', 'warn', 'log']),
   });
   useLimitedJsonParser(app, options.bodyLimit, () => ({ maxDepth: security.max_json_depth, maxNodes: security.max_json_nodes }));
   const fastify = app.getHttpAdapter().getInstance();

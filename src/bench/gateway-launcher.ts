@@ -37,7 +37,7 @@ export interface LaunchedGateway {
 export async function startGateway(launch: GatewayLaunch): Promise<LaunchedGateway> {
   const p = envPrefix(launch.model);
   const cwd = mkdtempSync(join(tmpdir(), 'citadel-bench-'));
-  const pattern = new RegExp(`${launch.model.replace(/[.]/g, '\\.')} serves on (http://\\S+) \\(metrics on :(\\d+)`);
+  const pattern = new RegExp(`${launch.model.replace(/[.]/g, '\\.')} serves on (http://\\S+) \\(metrics on \\S*:(\\d+)`);
   const proc = new BenchProcess<{ url: string; metricsPort: string }>({
     name: `gateway (serve ${launch.model})`,
     command: process.execPath,

@@ -6,6 +6,7 @@ import { runBenchCommand } from './bench-command';
 import { cliCommand, helpText } from './command-line';
 import type { Command } from 'commander';
 import { UsageError } from './usage-error';
+import { programVersion } from './version';
 
 /** The top-level help, written by commander from the commands' summaries. */
 function mainCommand(): Command {
@@ -14,7 +15,7 @@ function mainCommand(): Command {
   main.command('services <command>').summary('list, render, install, validate and control the systemd services');
   main.command('sim').summary('run the vLLM simulator');
   main.command('bench <harness>').summary('benchmarks and certification');
-  main.addHelpText('after', '\nRun "citadel-llm <command> --help" for a command\'s options.');
+  main.addHelpText('after', '\nRun "citadel-llm <command> --help" for a command\'s options; "citadel-llm --version" names the\nprogram\'s version and the Node.js it runs on.');
   return main;
 }
 
@@ -32,6 +33,10 @@ export async function runCli(argv: string[]): Promise<number> {
   const [name, ...rest] = argv;
   if (name === '--help' || name === '-h' || name === 'help') {
     process.stdout.write(MAIN_USAGE + '\n');
+    return 0;
+  }
+  if (name === '--version' || name === '-v') {
+    process.stdout.write(`${programVersion()}\n`);
     return 0;
   }
   const command = name ? COMMANDS[name] : undefined;

@@ -4,6 +4,7 @@ import { loadConfigForCommand } from './load-config';
 import type { Command } from 'commander';
 import { MODEL_IDS } from '../config/model-ids';
 import { cliCommand, helpText, parseCommand } from './command-line';
+import { programVersion, runtimeWarning } from './version';
 
 function serveCommand(): Command {
   return cliCommand(
@@ -18,6 +19,9 @@ and the gateway on :8000 when serving all of them. Stops cleanly on SIGINT or SI
 
 export const SERVE_USAGE = helpText(serveCommand());
 
+/** A second signal this soon after the first is the same Ctrl-C, delivered twice. */
+const REPEAT_MS = 1_000;
+
 export async function runServeCommand(argv: string[]): Promise<number> {
   const parsed = parseCommand(serveCommand(), argv);
   if (parsed === 'help') {
@@ -26,15 +30,32 @@ export async function runServeCommand(argv: string[]): Promise<number> {
   }
   const { values, positionals } = parsed;
   const loadOptions = { configDir: values['config-dir'] as string | undefined, only: positionals.length ? positionals : undefined };
-  const config = loadConfigForCommand(loadOptions);
+  const config = loadConfigForCommand(loadOptions, { warn: true });
+  const runtime = runtimeWarning();
+  if (runtime) process.stderr.write(`citadel-llm: warning: ${runtime}\n`);
   const orchestrator = new ServiceOrchestrator(config, { host: values.host as string | undefined });
   const logger = new Logger('Serve');
+  logger.log(programVersion());
 
-  const stopped = new Promise<string>((resolve) => {
-    const onSignal = (signal: NodeJS.Signals) => resolve(signal);
-    process.once('SIGINT', onSignal);
-    process.once('SIGTERM', onSignal);
-  });
+  // Ctrl-C in a terminal signals the whole foreground process group; under `npm start` npm gets
+  // it too and forwards it, so one Ctrl-C reaches this process twice within moments. Heuristic:
+  // a repeat within REPEAT_MS of the first signal is that same request; a later one means "stop
+  // now". The listener stays installed until the end, so no repeat meets Node's default action
+  // (which would end the process mid-drain).
+  let firstAt: number | undefined;
+  let onStop!: (signal: NodeJS.Signals) => void;
+  const stopped = new Promise<NodeJS.Signals>((resolve) => (onStop = resolve));
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (firstAt === undefined) {
+      firstAt = Date.now();
+      onStop(signal);
+    } else if (Date.now() - firstAt > REPEAT_MS) {
+      logger.warn(`${signal} again: stopping now`);
+      process.exit(1);
+    }
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
   await orchestrator.start();
   // SIGHUP (systemd's ExecReload): re-read the config and apply what can change live; a config
   // that fails validation is refused with its reasons and the running one stays.
@@ -51,14 +72,10 @@ export async function runServeCommand(argv: string[]): Promise<number> {
   process.on('SIGHUP', reload);
   const signal = await stopped;
   process.off('SIGHUP', reload);
-  logger.log(`${signal}: stopping`);
-  // A second signal while stopping means "now".
-  const force = () => process.exit(1);
-  process.once('SIGINT', force);
-  process.once('SIGTERM', force);
+  logger.log(`${signal}: stopping (requests in flight finish first; ${signal} again after ${REPEAT_MS / 1000} s stops at once)`);
   await orchestrator.stop();
-  process.off('SIGINT', force);
-  process.off('SIGTERM', force);
+  process.off('SIGINT', onSignal);
+  process.off('SIGTERM', onSignal);
   logger.log('stopped');
   return 0;
 }

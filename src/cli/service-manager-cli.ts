@@ -1,3 +1,4 @@
+import { constants } from 'node:fs';
 import { access } from 'node:fs/promises';
 import { isAbsolute, join, resolve } from 'node:path';
 import { parseFlags } from './parse-flags';
@@ -10,10 +11,13 @@ import { CHECKSUM_MANIFEST, ModelVerifier } from '../services/core/service-manag
 import { PreStartValidator } from '../services/core/service-manager/pre-start-validator';
 import { Ownership, ServiceManager, ServiceStatus } from '../services/core/service-manager/service-manager';
 import { DryRunSystemctlRunner, SystemctlResult, SystemctlRunner } from '../services/core/service-manager/systemctl-runner';
-import { RenderError } from '../services/core/service-manager/unit-renderer';
+import { hiddenFromUnits, RenderError } from '../services/core/service-manager/unit-renderer';
 
 export const SERVICE_MANAGER_COMMANDS = ['render', 'install', 'start', 'stop', 'restart', 'status', 'enable', 'validate', 'verify-model'] as const;
 export type ServiceManagerCommand = (typeof SERVICE_MANAGER_COMMANDS)[number];
+
+/** The project this program was installed from (src/cli/ or dist/cli/ sit two levels below it). */
+const PROJECT_DIR = resolve(__dirname, '..', '..');
 
 export const SERVICE_MANAGER_USAGE = `Usage: citadel-llm services <command> <model|all> [options]
 
@@ -21,11 +25,11 @@ The model services as systemd units (citadel-llm@<model>.service, citadel-llm.ta
 <model> is one of ${MODEL_IDS.join(', ')}; "all" means every enabled model.
 
 Commands:
-  render <model|all> --root DIR [--bin PATH]
+  render <model|all> --root DIR [--app DIR] [--node PATH]
                          write the unit template, the model's drop-ins and env file (and for
                          "all" the target) under DIR as they sit on a host:
                          DIR/etc/systemd/system/..., DIR/opt/citadel/config/services/...
-  install <model|all> [--dry-run] [--bin PATH]
+  install <model|all> [--dry-run] [--app DIR] [--node PATH]
                          create the service directories (owned by VLLM_USER:VLLM_GROUP), install
                          those files and run systemctl daemon-reload; needs root
   start|stop|restart <model|all> [--dry-run]
@@ -42,7 +46,9 @@ Commands:
 Options:
   --config-dir DIR       configuration folder (default: $CITADEL_CONFIG_DIR or the package's config/)
   --root DIR             render: the folder standing for /
-  --bin PATH             the installed citadel-llm executable (default /usr/local/bin/citadel-llm)
+  --app DIR              the installed project the units run: DIR/bin/citadel-llm on Node.js
+                         DIR/node_modules/node/bin/node (default: this project, ${PROJECT_DIR})
+  --node PATH            another Node.js 24 binary to run it with
   --dry-run              print the actions and systemctl commands instead of running them
   -h, --help             this help`;
 
@@ -64,14 +70,15 @@ export interface ServiceManagerCliDeps {
 const FLAGS = {
   'config-dir': { type: 'string' },
   root: { type: 'string' },
-  bin: { type: 'string' },
+  app: { type: 'string' },
+  node: { type: 'string' },
   'dry-run': { type: 'boolean' },
 } as const;
 
 /** Which flags each command accepts (besides --config-dir and --help). */
 const ALLOWED: Record<ServiceManagerCommand, readonly string[]> = {
-  render: ['root', 'bin'],
-  install: ['dry-run', 'bin'],
+  render: ['root', 'app', 'node'],
+  install: ['dry-run', 'app', 'node'],
   start: ['dry-run'],
   stop: ['dry-run'],
   restart: ['dry-run'],
@@ -107,7 +114,8 @@ export async function runServiceManagerCommand(sub: string, argv: string[], deps
   }
   const configDir = values['config-dir'] as string | undefined;
   const rootFlag = values.root as string | undefined;
-  const bin = values.bin as string | undefined;
+  const app = (values.app as string | undefined) ?? PROJECT_DIR;
+  const node = values.node as string | undefined;
   const dryRun = values['dry-run'] === true;
   const model = modelArgument(command, positionals);
   const cwd = deps.cwd ?? process.cwd();
@@ -134,8 +142,8 @@ export async function runServiceManagerCommand(sub: string, argv: string[], deps
     return PreStartValidator.failed(results) ? 1 : 0;
   }
 
+  // The configuration's warnings are for validate (above) and serve only.
   const config = load();
-  showWarnings(config);
 
   if (command === 'verify-model') {
     const dir = config.models[0].model.path;
@@ -150,17 +158,30 @@ export async function runServiceManagerCommand(sub: string, argv: string[], deps
     return report.ok ? 0 : 1;
   }
 
-  if (bin !== undefined && !isAbsolute(bin)) throw new UsageError(`--bin must be an absolute path (got ${bin})`, SERVICE_MANAGER_USAGE);
+  for (const [flag, path] of [['app', app], ['node', node]] as const) {
+    if (path !== undefined && !isAbsolute(path)) throw new UsageError(`--${flag} must be an absolute path (got ${path})`, SERVICE_MANAGER_USAGE);
+  }
   let manager: ServiceManager;
   try {
     manager = new ServiceManager(config, {
       runner: dryRun ? new DryRunSystemctlRunner(println) : deps.runner,
-      render: { execPath: bin },
+      render: { app, node },
       resolveOwner: deps.resolveOwner,
     });
   } catch (error) {
     if (error instanceof RenderError) throw new UsageError(error.message, SERVICE_MANAGER_USAGE);
     throw error;
+  }
+
+  if (command === 'render' || command === 'install') {
+    const { app: installed, node: runtime } = manager.renderer.runtime;
+    if (hiddenFromUnits(installed)) {
+      eprintln(`warning: ${installed} is in a home directory, which the units hide (ProtectHome=true): install the project elsewhere (e.g. /opt/citadel/app) and run it from there, or pass --app`);
+    }
+    if (command === 'install' && !dryRun && !(await isExecutable(runtime))) {
+      eprintln(`no Node.js at ${runtime}: run npm ci in ${installed} first, or pass --node`);
+      return 1;
+    }
   }
 
   switch (command) {
@@ -235,4 +256,13 @@ export function formatStatusTable(statuses: ServiceStatus[]): string {
 
 function mib(bytes: number): string {
   return bytes >= 1024 ** 3 ? `${(bytes / 1024 ** 3).toFixed(1)} GiB` : `${Math.round(bytes / 1024 ** 2)} MiB`;
+}
+
+async function isExecutable(path: string): Promise<boolean> {
+  try {
+    await access(path, constants.X_OK);
+    return true;
+  } catch {
+    return false;
+  }
 }

@@ -1,4 +1,4 @@
-import { IntervalHistogram, monitorEventLoopDelay } from 'node:perf_hooks';
+import { ELDHistogram, monitorEventLoopDelay } from 'node:perf_hooks';
 
 /** How long the worst event-loop delay stays visible. */
 const WINDOW_MS = 5_000;
@@ -15,7 +15,7 @@ export class EventLoopLag {
     return (this.shared ??= new EventLoopLag());
   }
 
-  private readonly histogram: IntervalHistogram;
+  private readonly histogram: ELDHistogram;
   private windowStart = performance.now();
   private previousMaxMs = 0;
 

@@ -29,7 +29,17 @@ describe('BucketCounts', () => {
     expect(h.quantile(0.5)).toBeNull();
     for (let i = 0; i < 10; i++) h.observe(1.5);
     expect(h.quantile(0.5)).toBeCloseTo(1.5);
-    expect(h.toJSON()).toMatchObject({ count: 10, buckets: { '1': 0, '2': 10, '+Inf': 10 } });
+    expect(h.toJSON()).toMatchObject({ count: 10, buckets: [{ le: 1, count: 0 }, { le: 2, count: 10 }, { le: '+Inf', count: 10 }] });
+  });
+
+  it('lists JSON buckets in le order (integer bounds too) and rounds seconds to the microsecond', () => {
+    const h = new BucketCounts([0.005, 0.5, 1, 2.5, 10]);
+    for (const v of [0.0011111111, 0.3333333333, 7]) h.observe(v);
+    const j = h.toJSON();
+    expect(j.buckets.map((b) => b.le)).toEqual([0.005, 0.5, 1, 2.5, 10, '+Inf']);
+    expect(j.buckets.map((b) => b.count)).toEqual([1, 2, 2, 2, 3, 3]);
+    expect(JSON.stringify(j)).toMatch(/^\{"count":3,"sum":7\.334444,/);
+    expect(j.p50).toBe(Math.round(h.quantile(0.5)! * 1e6) / 1e6);
   });
 });
 

@@ -63,13 +63,19 @@ export class BucketCounts {
     return out;
   }
 
-  /** Count, sum and bucket boundaries as JSON (for /metrics/streaming with Accept: application/json). */
+  /**
+   * Count, sum, quantiles and cumulative buckets as JSON (for /metrics/streaming with Accept:
+   * application/json). Buckets are a list in `le` order: as object keys, "1" and "2" would come
+   * before "0.005" (JavaScript puts integer-like keys first). Seconds are rounded to the microsecond.
+   */
   toJSON() {
     let cumulative = 0;
-    const buckets: Record<string, number> = {};
-    for (let i = 0; i < this.bounds.length; i++) buckets[String(this.bounds[i])] = cumulative += this.counts[i];
-    buckets['+Inf'] = this.count;
-    return { count: this.count, sum: this.sum, p50: this.quantile(0.5), p95: this.quantile(0.95), buckets };
+    const buckets: Array<{ le: number | '+Inf'; count: number }> = [];
+    for (let i = 0; i < this.bounds.length; i++) buckets.push({ le: this.bounds[i], count: (cumulative += this.counts[i]) });
+    buckets.push({ le: '+Inf', count: this.count });
+    const p50 = this.quantile(0.5);
+    const p95 = this.quantile(0.95);
+    return { count: this.count, sum: micro(this.sum), p50: p50 === null ? null : micro(p50), p95: p95 === null ? null : micro(p95), buckets };
   }
 }
 
@@ -100,4 +106,9 @@ export class ScrapeMetric {
     registry.registerMetric(this as unknown as Metric);
     return this;
   }
+}
+
+/** Rounded to 6 decimals: a microsecond, for values in seconds. */
+function micro(value: number): number {
+  return Math.round(value * 1e6) / 1e6;
 }

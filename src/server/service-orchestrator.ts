@@ -98,9 +98,11 @@ export class ServiceOrchestrator {
   async stop(): Promise<void> {
     this.draining.started = true;
     const deadline = Date.now() + (this.options.shutdownGraceMs ?? 10_000);
-    const apps = [...(this.gatewayApp ? [this.gatewayApp] : []), ...this.apps.splice(0)];
+    // The gateway's requests run on the models' services, whose engine pools close with the
+    // models' apps: the gateway drains first, or its streams in flight would lose their engine.
+    if (this.gatewayApp) await this.closeApp(this.gatewayApp, deadline);
     this.gatewayApp = undefined;
-    await Promise.all([...apps.map((app) => this.closeApp(app, deadline)), ...this.metricsListeners.splice(0).map((l) => l.close())]);
+    await Promise.all([...this.apps.splice(0).map((app) => this.closeApp(app, deadline)), ...this.metricsListeners.splice(0).map((l) => l.close())]);
     await Promise.all(this.engines.splice(0).map((e) => e.stop()));
   }
 
@@ -210,7 +212,7 @@ export class ServiceOrchestrator {
     engine.onReady?.(() => void service.engine.probe());
     this.directory.register(service);
     this.models.push({ id: model.id, url, metricsUrl: `http://${displayHost(host)}:${metricsPort}`, engineUrls: engine.urls, service });
-    this.logger.log(`${model.id} serves on ${url} (metrics on :${metricsPort}, engine ${model.engine.mode} at ${engine.urls.join(', ')})`);
+    this.logger.log(`${model.id} serves on ${boundUrl(app)} (metrics on ${hostPort(host, metricsPort)}, engine ${model.engine.mode} at ${engine.urls.join(', ')})`);
   }
 
   private async startGateway(): Promise<void> {
@@ -226,7 +228,7 @@ export class ServiceOrchestrator {
     this.gatewayApp = app;
     await app.listen(gateway.port, this.options.host ?? gateway.host);
     this.gatewayUrl = urlOf(app);
-    this.logger.log(`the gateway serves ${this.models.map((m) => m.id).join(', ')} on ${this.gatewayUrl}`);
+    this.logger.log(`the gateway serves ${this.models.map((m) => m.id).join(', ')} on ${boundUrl(app)}`);
   }
 
   /**
@@ -256,6 +258,18 @@ function urlOf(app: NestFastifyApplication): string {
   return `http://${displayHost(address.address)}:${address.port}`;
 }
 
+/** The address a listener really binds (0.0.0.0: every interface), for the log. */
+function boundUrl(app: NestFastifyApplication): string {
+  const address = app.getHttpServer().address();
+  if (!address || typeof address === 'string') throw new Error('the listener has no address');
+  return `http://${hostPort(address.address, address.port)}`;
+}
+
+function hostPort(host: string, port: number): string {
+  return `${host.includes(':') ? `[${host}]` : host}:${port}`;
+}
+
+/** A URL this host can connect to (a wildcard address becomes loopback). */
 function displayHost(host: string): string {
   if (host === '0.0.0.0' || host === '::') return '127.0.0.1';
   return host.includes(':') ? `[${host}]` : host;

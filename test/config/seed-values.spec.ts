@@ -152,6 +152,11 @@ describe('the shipped configuration carries the seeds\' values into the typed cl
       });
       expect(m.realtime).toBeUndefined();
     });
+
+    it("admits the seed benchmark's 100 concurrent clients (ab -c 100): the queue holds all of them", () => {
+      // Closed-loop clients never have more requests waiting than there are clients.
+      expect(model('phi-3-mini').efficiency!.queue_size).toBeGreaterThanOrEqual(100);
+    });
   });
 
   describe('yi-34b (DESIGN.md: no seed task)', () => {

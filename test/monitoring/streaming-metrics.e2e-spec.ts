@@ -5,7 +5,7 @@ import { sampleValue } from './prom-text';
 
 const json = { 'content-type': 'application/json' };
 
-type Histogram = { count: number; sum: number; p50: number | null; p95: number | null; buckets: Record<string, number> };
+type Histogram = { count: number; sum: number; p50: number | null; p95: number | null; buckets: Array<{ le: number | '+Inf'; count: number }> };
 type Streaming = {
   model: string;
   active_streams: number;
@@ -56,7 +56,11 @@ describe("OpenChat's /metrics/streaming (seed 1.4)", () => {
     const gaps = after.inter_chunk_gap_seconds.count - before.inter_chunk_gap_seconds.count;
     expect(gaps).toBeGreaterThan(0);
     expect(gaps).toBeLessThan(events.length);
-    expect(after.inter_chunk_gap_seconds.buckets['+Inf']).toBe(after.inter_chunk_gap_seconds.count);
+    // Buckets in le order, the last one +Inf holding every observation.
+    const les = after.inter_chunk_gap_seconds.buckets.map((b) => b.le);
+    expect(les.at(-1)).toBe('+Inf');
+    expect(les.slice(0, -1)).toEqual([...les.slice(0, -1)].sort((a, b) => Number(a) - Number(b)));
+    expect(after.inter_chunk_gap_seconds.buckets.at(-1)!.count).toBe(after.inter_chunk_gap_seconds.count);
     expect(after.active_streams).toBe(0);
   });
 

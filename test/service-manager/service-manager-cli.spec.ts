@@ -96,13 +96,21 @@ describe('ServiceManager', () => {
 describe('citadel-llm services (service manager commands)', () => {
   it('render writes the files under --root', async () => {
     const root = tempDir('citadel-render-');
-    const { code, out } = await run('render', ['phi-3-mini', '--root', root, '--bin', '/opt/citadel/bin/citadel-llm']);
+    const { code, out } = await run('render', ['phi-3-mini', '--root', root, '--app', '/opt/citadel/app']);
     expect(code).toBe(0);
     expect(out).toContain(`wrote ${join(root, 'etc/systemd/system/citadel-llm@phi-3-mini.service.d/10-resources.conf')}`);
-    expect(readFileSync(join(root, 'etc/systemd/system/citadel-llm@.service'), 'utf8')).toContain('ExecStart=/opt/citadel/bin/citadel-llm serve %i\n');
+    expect(readFileSync(join(root, 'etc/systemd/system/citadel-llm@.service'), 'utf8')).toContain('ExecStart=/opt/citadel/app/node_modules/node/bin/node /opt/citadel/app/bin/citadel-llm serve %i\n');
     expect(readFileSync(join(root, 'opt/citadel/config/services/phi-3-mini.env'), 'utf8')).toContain('PHI_3_MINI_PORT=11403\n');
     // One model: no target (it lists every enabled model; "render all" writes it).
     expect(existsSync(join(root, 'etc/systemd/system/citadel-llm.target'))).toBe(false);
+  });
+
+  it('render says nothing about host memory (that warning is for serve and validate)', async () => {
+    const root = tempDir('citadel-render-');
+    // 90 GB for Mixtral: more than any test host has, so the loader has a warning to give.
+    const { code, err } = await run('render', ['all', '--root', root, '--app', '/opt/citadel/app'], { env: { MIXTRAL_8X7B_MEMORY_GB: '100000' } });
+    expect(code).toBe(0);
+    expect(err).toBe('');
   });
 
   it.each([
@@ -184,7 +192,8 @@ describe('citadel-llm services (service manager commands)', () => {
     [['start', ['phi-3-mini', 'yi-34b']], /takes one <model\|all>/],
     [['validate', ['all']], /unknown model "all"/],
     [['render', ['all']], /needs --root DIR/],
-    [['render', ['all', '--root', '/tmp/x', '--bin', 'citadel-llm']], /--bin must be an absolute path/],
+    [['render', ['all', '--root', '/tmp/x', '--app', 'citadel']], /--app must be an absolute path/],
+    [['render', ['all', '--root', '/tmp/x', '--node', 'node']], /--node must be an absolute path/],
     [['start', ['all', '--root', '/tmp/x']], /does not take --root/],
     [['start', ['all', '--force']], /Unknown option '--force'/],
     [['frobnicate', ['all']], /unknown services command "frobnicate"/],

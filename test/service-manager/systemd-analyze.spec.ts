@@ -1,9 +1,9 @@
 import { spawnSync } from 'node:child_process';
-import { chmodSync, copyFileSync, mkdirSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ServiceManager } from '../../src/services/core/service-manager/service-manager';
 import { TARGET_NAME, unitName } from '../../src/services/core/service-manager/unit-renderer';
-import { hasSystemdAnalyze, loadConfig, RecordingRunner, removeTempDirs, SEED_TEMPLATE, tempDir } from './helpers';
+import { hasSystemdAnalyze, loadConfig, RecordingRunner, removeTempDirs, REPO, SEED_TEMPLATE, tempDir } from './helpers';
 
 // `systemd-analyze verify` exits 0 while it ignores invalid directives, so any output at all fails.
 const available = hasSystemdAnalyze();
@@ -33,14 +33,10 @@ function exposure(unitDir: string, unit: string): number {
   return Number(match[1]);
 }
 
-/** Renders every unit into a temporary root with the ExecStart binary present there. */
+/** Renders every unit into a temporary root, run by this project and its own Node.js (which exists). */
 async function renderedRoot(): Promise<{ root: string; unitDir: string }> {
   const root = tempDir('citadel-units-');
-  const bin = join(root, 'usr', 'local', 'bin', 'citadel-llm');
-  mkdirSync(join(root, 'usr', 'local', 'bin'), { recursive: true });
-  writeFileSync(bin, '#!/bin/sh\nexit 0\n');
-  chmodSync(bin, 0o755);
-  const manager = new ServiceManager(loadConfig(), { runner: new RecordingRunner(), render: { execPath: bin } });
+  const manager = new ServiceManager(loadConfig(), { runner: new RecordingRunner(), render: { app: REPO } });
   await manager.render('all', root);
   return { root, unitDir: join(root, 'etc', 'systemd', 'system') };
 }
@@ -78,7 +74,7 @@ maybe('systemd-analyze on the rendered units', () => {
 
   it('verify notices a missing ExecStart binary', async () => {
     const dir = tempDir('citadel-nobin-');
-    const manager = new ServiceManager(loadConfig(), { runner: new RecordingRunner(), render: { execPath: join(dir, 'missing', 'citadel-llm') } });
+    const manager = new ServiceManager(loadConfig(), { runner: new RecordingRunner(), render: { app: join(dir, 'missing') } });
     await manager.render('mixtral-8x7b', dir);
     const { output } = analyze(join(dir, 'etc', 'systemd', 'system'), ['verify', unitName('mixtral-8x7b')]);
     expect(output).toMatch(/is not executable/);

@@ -28,8 +28,8 @@ describe('UnitRenderer: the template', () => {
       'User=agent0',
       'Group=agent0',
       'EnvironmentFile=/opt/citadel/config/services/%i.env',
-      'ExecStartPre=/usr/local/bin/citadel-llm services validate %i',
-      'ExecStart=/usr/local/bin/citadel-llm serve %i',
+      'ExecStartPre=/opt/citadel/app/node_modules/node/bin/node /opt/citadel/app/bin/citadel-llm services validate %i',
+      'ExecStart=/opt/citadel/app/node_modules/node/bin/node /opt/citadel/app/bin/citadel-llm serve %i',
       'WantedBy=multi-user.target',
     ]) {
       expect(directives(template)).toContain(line);
@@ -62,20 +62,24 @@ describe('UnitRenderer: the template', () => {
     expect(d.some((l) => l.startsWith('ProcSubset='))).toBe(false);
   });
 
-  it('takes the executable, users and paths from render options and configuration', () => {
+  it('takes the project, its Node.js, users and paths from render options and configuration', () => {
     const manager = loadConfig({ VLLM_USER: 'llm', VLLM_GROUP: 'llm', VLLM_LOG_PATH: '/srv/log/llm', DEFAULT_RESTART_POLICY: 'on-failure' }).serviceManager;
-    const t = new UnitRenderer(manager, { execPath: '/opt/citadel/bin/citadel-llm', pathPrefix: ['/opt/venv/bin'] }).template();
-    expect(t).toContain('ExecStart=/opt/citadel/bin/citadel-llm serve %i\n');
-    expect(t).toContain('ExecStartPre=/opt/citadel/bin/citadel-llm services validate %i\n');
+    const t = new UnitRenderer(manager, { app: '/srv/citadel', pathPrefix: ['/opt/venv/bin'] }).template();
+    expect(t).toContain('ExecStart=/srv/citadel/node_modules/node/bin/node /srv/citadel/bin/citadel-llm serve %i\n');
+    expect(t).toContain('ExecStartPre=/srv/citadel/node_modules/node/bin/node /srv/citadel/bin/citadel-llm services validate %i\n');
     expect(t).toContain('User=llm\nGroup=llm\n');
     expect(t).toContain('ReadWritePaths=/opt/citadel/config/services /srv/log/llm /var/run/citadel-llm\n');
     expect(t).toContain('Restart=on-failure\n');
-    expect(t).toContain('Environment=PATH=/opt/venv/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin\n');
+    // A child that runs `node` finds the project's Node.js first.
+    expect(t).toContain('Environment=PATH=/srv/citadel/node_modules/node/bin:/opt/venv/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin\n');
+    const other = new UnitRenderer(manager, { app: '/srv/citadel', node: '/opt/node-v24/bin/node' }).template();
+    expect(other).toContain('ExecStart=/opt/node-v24/bin/node /srv/citadel/bin/citadel-llm serve %i\n');
   });
 
   it('refuses paths that would break a unit file', () => {
-    expect(() => new UnitRenderer(defaults(), { execPath: 'citadel-llm' })).toThrow(RenderError);
-    expect(() => new UnitRenderer(defaults(), { execPath: '/opt/my dir/citadel-llm' })).toThrow(RenderError);
+    expect(() => new UnitRenderer(defaults(), { app: 'citadel' })).toThrow(RenderError);
+    expect(() => new UnitRenderer(defaults(), { app: '/opt/my dir/citadel' })).toThrow(RenderError);
+    expect(() => new UnitRenderer(defaults(), { node: '/opt/node $(id)' })).toThrow(/the Node.js binary/);
     expect(() => new UnitRenderer(loadConfig({ VLLM_LOG_PATH: '/var/log/a%b' }).serviceManager)).toThrow(/VLLM_LOG_PATH/);
   });
 

@@ -1,4 +1,4 @@
-import { ChildProcess, spawn } from 'node:child_process';
+import { ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { request } from 'undici';
@@ -224,6 +224,19 @@ maybe('VllmProcess leaves no orphan', () => {
     expect(isAlive(pid)).toBe(true);
     parent.kill('SIGTERM');
     expect((await done).signal).toBe('SIGTERM');
+    expect(await gone(pid)).toBe(true);
+  });
+
+  // Its own process group keeps the terminal's Ctrl-C away from it; setpriv's parent-death
+  // signal makes it follow a parent that could not clean up.
+  (spawnSync('setpriv', ['--version']).status === 0 ? it : it.skip)('SIGKILL to the parent: the engine gets SIGTERM from the kernel and ends', async () => {
+    const { parent, enginePid } = startParent('wait');
+    const done = exited(parent);
+    const pid = await enginePid;
+    expect(isAlive(pid)).toBe(true);
+    expect(readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ')[2]).toBe(String(pid)); // its own process group
+    parent.kill('SIGKILL');
+    expect((await done).signal).toBe('SIGKILL');
     expect(await gone(pid)).toBe(true);
   });
 

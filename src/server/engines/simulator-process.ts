@@ -40,10 +40,15 @@ export class SimulatorProcess {
 
   /** Starts the child and resolves its base URL once it listens. */
   start(): Promise<string> {
-    const args = [cliEntry(), 'sim', '--model', this.options.model, '--port', '0', '--host', '127.0.0.1', ...(this.options.args ?? [])];
+    const args = [cliEntry(), 'sim', '--model', this.options.model, '--port', '0', '--host', '127.0.0.1', '--exit-with-parent', ...(this.options.args ?? [])];
+    // Its own process group: a Ctrl-C in the terminal reaches the server, which drains its
+    // requests and then stops the simulator, not the simulator first. It exits when its stdin
+    // (this process's end of the pipe) closes, so it never outlives the server (see
+    // EXIT_WITH_PARENT in src/cli/sim-command.ts).
     const child = spawn(process.execPath, args, {
       env: { ...process.env, CITADEL_CONFIG_DIR: this.options.configDir },
-      stdio: ['ignore', 'pipe', 'pipe'],
+      stdio: ['pipe', 'pipe', 'pipe'],
+      detached: true,
     });
     this.child = child;
     const spawnedAt = Date.now();

@@ -17,9 +17,11 @@ export function unitName(modelId: string): string {
 }
 
 export interface RenderOptions {
-  /** The installed `citadel-llm` executable used by ExecStart/ExecStartPre. */
-  execPath?: string;
-  /** Folders put in front of the standard PATH (where `vllm` and `node` live). */
+  /** The installed project (its `bin/citadel-llm` and `node_modules/`), run by ExecStart/ExecStartPre. */
+  app?: string;
+  /** The Node.js binary that runs it (default: the project's own, `<app>/node_modules/node/bin/node`). */
+  node?: string;
+  /** Folders put in front of the standard PATH (where `vllm` lives); the Node binary's folder comes first. */
   pathPrefix?: readonly string[];
   /** The services' working directory. */
   workingDirectory?: string;
@@ -33,8 +35,8 @@ export interface RenderOptions {
   configDir?: string;
 }
 
-export const DEFAULT_RENDER_OPTIONS: Required<Omit<RenderOptions, 'configDir'>> = {
-  execPath: '/usr/local/bin/citadel-llm',
+export const DEFAULT_RENDER_OPTIONS: Required<Omit<RenderOptions, 'configDir' | 'node'>> = {
+  app: '/opt/citadel/app',
   pathPrefix: ['/opt/citadel/env/bin'],
   workingDirectory: '/opt/citadel',
   unitDir: '/etc/systemd/system',
@@ -63,6 +65,15 @@ export class RenderError extends Error {
 const STANDARD_PATH = ['/usr/local/sbin', '/usr/local/bin', '/usr/sbin', '/usr/bin', '/sbin', '/bin'];
 /** Paths written into unit files: absolute, no whitespace, quotes, `%`, `$` or `\`. */
 const SAFE_PATH = /^\/[A-Za-z0-9._/+:@-]*$/;
+/** Whether the units' ProtectHome=true makes a path inaccessible to the service. */
+export function hiddenFromUnits(path: string): boolean {
+  return /^\/(home|root|run\/user)(\/|$)/.test(path);
+}
+
+/** The Node.js binary of an installed project: the npm package `node` (see package.json). */
+export function projectNode(app: string): string {
+  return posix.join(app, 'node_modules', 'node', 'bin', 'node');
+}
 
 /**
  * Turns configuration into the text of the systemd files: the unit template, the per-model
@@ -75,9 +86,11 @@ export class UnitRenderer {
     private readonly manager: ServiceManagerConfig,
     options: RenderOptions = {},
   ) {
-    this.options = { ...DEFAULT_RENDER_OPTIONS, ...stripUndefined(options) };
+    const merged = { ...DEFAULT_RENDER_OPTIONS, ...stripUndefined(options) };
+    this.options = { ...merged, node: merged.node ?? projectNode(merged.app) };
     for (const [what, path] of [
-      ['the citadel-llm executable', this.options.execPath],
+      ['the installed project', this.options.app],
+      ['the Node.js binary', this.options.node],
       ['the working directory', this.options.workingDirectory],
       ['VLLM_SERVICE_TEMPLATE_PATH', manager.VLLM_SERVICE_TEMPLATE_PATH],
       ['VLLM_LOG_PATH', manager.VLLM_LOG_PATH],
@@ -88,6 +101,11 @@ export class UnitRenderer {
         throw new RenderError(`${what} must be an absolute path of letters, digits and . _ / + : @ - (got ${JSON.stringify(path)})`);
       }
     }
+  }
+
+  /** The installed project and the Node.js binary the units run it with. */
+  get runtime(): { app: string; node: string } {
+    return { app: this.options.app, node: this.options.node };
   }
 
   /** The absolute path of the env file of a model on the target system. */
@@ -121,8 +139,10 @@ export class UnitRenderer {
   template(): string {
     const m = this.manager;
     const o = this.options;
-    const exec = o.execPath;
-    const path = [...o.pathPrefix, ...STANDARD_PATH.filter((p) => !o.pathPrefix.includes(p))].join(':');
+    // The project's own Node runs the CLI, whatever Node the host has; its folder leads PATH too.
+    const exec = `${o.node} ${posix.join(o.app, 'bin', 'citadel-llm')}`;
+    const prefix = [...new Set([posix.dirname(o.node), ...o.pathPrefix])];
+    const path = [...prefix, ...STANDARD_PATH.filter((p) => !prefix.includes(p))].join(':');
     return `# Citadel LLM Server: one model service (citadel-llm@<model>.service).
 # Rendered by "citadel-llm services render"; per-model limits are in
 # citadel-llm@<model>.service.d/10-resources.conf, settings in ${this.envFilePath('<model>')}.
@@ -152,6 +172,8 @@ Environment=XDG_CACHE_HOME=%C/citadel-llm/%i
 Environment=VLLM_NO_USAGE_STATS=1
 # The model's settings; values here win over Environment= above.
 EnvironmentFile=${this.envFilePath('%i')}
+# Node.js is the installed project's own (the npm package "node", at the version its package.json
+# pins), not the host's.
 ExecStartPre=${exec} services validate %i
 ExecStart=${exec} serve %i
 ExecReload=/bin/kill -HUP $MAINPID

@@ -1,4 +1,6 @@
 import { ChildProcess, spawn } from 'node:child_process';
+import { accessSync, constants, statSync } from 'node:fs';
+import { delimiter, join } from 'node:path';
 import { EventEmitter } from 'node:events';
 import { createInterface } from 'node:readline';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -229,9 +231,12 @@ export class VllmProcess extends EventEmitter {
   private spawnChild(): Running {
     const { command } = this.options;
     this.tail.length = 0;
-    // Its own process group, so that stopping it also stops the workers vLLM forks.
-    const child = spawn(command.executable, [...command.args], {
-      env: this.options.env ?? childEnv(process.env),
+    // Its own process group, so that stopping it also stops the workers vLLM forks, and so that a
+    // Ctrl-C in the terminal reaches the server only: it drains its requests, then stops vLLM.
+    const env = this.options.env ?? childEnv(process.env);
+    const [file, ...argv] = withParentDeathSignal([command.executable, ...command.args], env.PATH);
+    const child = spawn(file, argv, {
+      env,
       stdio: ['ignore', 'pipe', 'pipe'],
       detached: true,
     });
@@ -403,6 +408,31 @@ function formatSeconds(ms: number): string {
  * ends as it would have. A SIGKILL of this process cannot be caught: under systemd, KillMode=
  * cleans the unit's cgroup; elsewhere the engine's group outlives it.
  */
+/**
+ * In its own process group vLLM would outlive a server killed with SIGKILL (the exit handler
+ * below runs only when Node exits normally). setpriv (util-linux) sets the kernel's parent-death
+ * signal and then execs vLLM in its own place (same pid): vLLM gets SIGTERM when the server dies,
+ * however it dies. Without setpriv, or when the executable is not found (so that spawn reports
+ * ENOENT itself), the command runs as it is.
+ */
+export function withParentDeathSignal(command: readonly string[], path = process.env.PATH): string[] {
+  const setpriv = findExecutable('setpriv', path);
+  if (!setpriv || !findExecutable(command[0], path)) return [...command];
+  return [setpriv, '--pdeathsig', 'SIGTERM', '--', ...command];
+}
+
+function findExecutable(name: string, path = ''): string | undefined {
+  const candidates = name.includes('/') ? [name] : path.split(delimiter).filter(Boolean).map((dir) => join(dir, name));
+  return candidates.find((file) => {
+    try {
+      accessSync(file, constants.X_OK);
+      return statSync(file).isFile();
+    } catch {
+      return false;
+    }
+  });
+}
+
 class ChildGuard {
   private static readonly live = new Set<VllmProcess>();
   private static installed = false;
