@@ -98,12 +98,27 @@ export class ServiceOrchestrator {
   async stop(): Promise<void> {
     this.draining.started = true;
     const deadline = Date.now() + (this.options.shutdownGraceMs ?? 10_000);
-    // The gateway's requests run on the models' services, whose engine pools close with the
-    // models' apps: the gateway drains first, or its streams in flight would lose their engine.
-    if (this.gatewayApp) await this.closeApp(this.gatewayApp, deadline);
+    const apps = [...(this.gatewayApp ? [this.gatewayApp] : []), ...this.apps.splice(0)];
     this.gatewayApp = undefined;
-    await Promise.all([...this.apps.splice(0).map((app) => this.closeApp(app, deadline)), ...this.metricsListeners.splice(0).map((l) => l.close())]);
+    // Every listener at once: no new connection is accepted (idle ones close), and a request on
+    // a connection still open gets 503 `shutdown` (the draining flag).
+    for (const app of apps) app.getHttpServer().close();
+    const metrics = Promise.all(this.metricsListeners.splice(0).map((l) => l.close()));
+    // One grace period for the whole process. The gateway's requests run on the models' services,
+    // whose engine pools close with the models' apps: so every app drains before any closes.
+    await this.drain(apps, deadline);
+    await Promise.all([...apps.map((app) => this.closeApp(app, deadline)), metrics]);
     await Promise.all(this.engines.splice(0).map((e) => e.stop()));
+  }
+
+  /** Waits until no app has a request in flight, or the deadline; then ends what is left. */
+  private async drain(apps: NestFastifyApplication[], deadline: number): Promise<void> {
+    const running = () => apps.reduce((n, app) => n + app.get(InFlightRequests).size, 0);
+    while (running() > 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 25));
+    const left = running();
+    if (left === 0) return;
+    this.logger.warn(`${left} request(s) still running at the end of the grace period: ending them`);
+    for (const app of apps) app.get(InFlightRequests).abortAll();
   }
 
   /**
