@@ -10,19 +10,21 @@ export class SseDataReader {
   private readonly completed: EventSourceMessage[] = [];
   private readonly commentList: string[] = [];
   private readonly parser: EventSourceParser;
+  /** Bytes are decoded as a stream: a character cut between two chunks is not lost. */
+  private readonly decoder = new TextDecoder();
 
   constructor() {
     this.parser = createParser({ onEvent: (event) => this.completed.push(event), onComment: (comment) => this.commentList.push(comment) });
   }
 
-  /** Feeds one chunk; returns the `data:` payloads of the events it completed. */
-  push(chunk: string): string[] {
+  /** Feeds one chunk (text, or bytes as they came); returns the `data:` payloads of the events it completed. */
+  push(chunk: string | Uint8Array): string[] {
     return this.pushEvents(chunk).map((e) => e.data);
   }
 
   /** Feeds one chunk; returns the events it completed, with their `event:` and `id:` fields. */
-  pushEvents(chunk: string): EventSourceMessage[] {
-    this.parser.feed(chunk);
+  pushEvents(chunk: string | Uint8Array): EventSourceMessage[] {
+    this.parser.feed(typeof chunk === 'string' ? chunk : this.decoder.decode(chunk, { stream: true }));
     return this.completed.splice(0);
   }
 

@@ -37,10 +37,9 @@ export async function streamOnce(req: StreamRequest): Promise<StreamTrace> {
       return trace;
     }
     const reader = new SseDataReader();
-    res.body.setEncoding('utf8');
     for await (const chunk of res.body) {
       const at = performance.now();
-      for (const data of reader.push(chunk as string)) {
+      for (const data of reader.push(chunk as Buffer)) {
         const kind = classifySseData(data);
         if (kind === 'content') {
           trace.contentAt.push(at);
