@@ -6,13 +6,14 @@ import { CitadelConfig } from '../../../config/citadel-config';
 import { loadCitadelConfig } from '../../../config/config-loader';
 import { isModelId, MODEL_IDS } from '../../../config/model-ids';
 import { HostProbes } from './host-probes';
+import { downloadModels } from './model-download-command';
 import { CHECKSUM_MANIFEST, ModelVerifier } from './model-verifier';
 import { PreStartValidator } from './pre-start-validator';
 import { Ownership, ServiceManager, ServiceStatus } from './service-manager';
 import { DryRunSystemctlRunner, SystemctlResult, SystemctlRunner } from './systemctl-runner';
 import { RenderError } from './unit-renderer';
 
-export const SERVICE_MANAGER_COMMANDS = ['render', 'install', 'start', 'stop', 'restart', 'status', 'enable', 'validate', 'verify-model'] as const;
+export const SERVICE_MANAGER_COMMANDS = ['render', 'install', 'start', 'stop', 'restart', 'status', 'enable', 'validate', 'verify-model', 'download'] as const;
 export type ServiceManagerCommand = (typeof SERVICE_MANAGER_COMMANDS)[number];
 
 export const SERVICE_MANAGER_USAGE = `Usage: citadel-llm services <command> <model|all> [options]
@@ -38,6 +39,11 @@ Commands:
                          line per check; exit 1 on any FAIL
   verify-model <model>   check the model's files against its ${CHECKSUM_MANIFEST}; exit 1 on any
                          changed or missing file
+  download <model|all> [--revision REV] [--hub-url URL] [--token-file FILE]
+                       [--include GLOB]... [--exclude GLOB]...
+                         fetch the model's Hugging Face repository (model.name) into model.path,
+                         resuming partial files, and write ${CHECKSUM_MANIFEST} from the Hub's SHA-256s;
+                         token: --token-file, HF_TOKEN, HF_TOKEN_PATH or $HF_HOME/token
 
 Options:
   --config-dir DIR       configuration folder (default: $CITADEL_CONFIG_DIR or the package's config/)
@@ -66,6 +72,11 @@ const FLAGS = {
   root: { type: 'string' },
   bin: { type: 'string' },
   'dry-run': { type: 'boolean' },
+  revision: { type: 'string' },
+  'hub-url': { type: 'string' },
+  'token-file': { type: 'string' },
+  include: { type: 'string', multiple: true },
+  exclude: { type: 'string', multiple: true },
 } as const;
 
 /** Which flags each command accepts (besides --config-dir and --help). */
@@ -79,6 +90,7 @@ const ALLOWED: Record<ServiceManagerCommand, readonly string[]> = {
   enable: ['dry-run'],
   validate: [],
   'verify-model': [],
+  download: ['revision', 'hub-url', 'token-file', 'include', 'exclude'],
 };
 
 /**
@@ -148,6 +160,19 @@ export async function runServiceManagerCommand(sub: string, argv: string[], deps
     const report = await new ModelVerifier({ progress: eprintln }).verify(dir);
     ModelVerifier.formatReport(report).forEach(println);
     return report.ok ? 0 : 1;
+  }
+
+  if (command === 'download') {
+    return downloadModels(model === 'all' ? config.models.filter((m) => m.service.enabled) : config.models, {
+      revision: values.revision as string | undefined,
+      hubUrl: values['hub-url'] as string | undefined,
+      tokenFile: values['token-file'] as string | undefined,
+      include: values.include as string[] | undefined,
+      exclude: values.exclude as string[] | undefined,
+      env: deps.env ?? process.env,
+      println,
+      eprintln,
+    });
   }
 
   if (bin !== undefined && !isAbsolute(bin)) throw new UsageError(`--bin must be an absolute path (got ${bin})`, SERVICE_MANAGER_USAGE);
