@@ -180,7 +180,7 @@ export async function runServiceManagerCommand(sub: string, argv: string[], deps
   try {
     manager = new ServiceManager(config, {
       runner: dryRun ? new DryRunSystemctlRunner(println) : deps.runner,
-      render: { execPath: bin },
+      render: { execPath: bin, operatorEnv: deps.env ?? process.env },
       resolveOwner: deps.resolveOwner,
     });
   } catch (error) {
