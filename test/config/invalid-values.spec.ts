@@ -126,13 +126,13 @@ describe('invalid values stop the boot with ConfigValidationError naming source,
     });
 
     it('a misspelt key is reported as an unknown key', () => {
-      const { configDir, source } = broken('services/mixtral-8x7b.yaml', replaceOnce('memory_limit_gb: 90', 'memroy_limit_gb: 90'));
+      const { configDir, source } = broken('services/mixtral-8x7b.yaml', replaceOnce('target_latency_ms: 2000', 'target_latency_sm: 2000'));
       const error = expectConfigError(() => load({}, { configDir }));
-      const unknown = problemFor(error, source, 'performance.memroy_limit_gb');
-      expect(unknown.value).toBe(90);
+      const unknown = problemFor(error, source, 'performance.target_latency_sm');
+      expect(unknown.value).toBe(2000);
       expect(unknown.rule).toBe('unknown key');
       // ...and the key it should have been is now missing.
-      expect(problemFor(error, source, 'performance.memory_limit_gb').value).toBeUndefined();
+      expect(problemFor(error, source, 'performance.target_latency_ms').value).toBeUndefined();
     });
 
     it('an unknown top-level section is reported as an unknown key', () => {
