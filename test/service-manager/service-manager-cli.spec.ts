@@ -140,6 +140,7 @@ describe('citadel-llm services (service manager commands)', () => {
     expect(active.code).toBe(0);
     expect(active.out).toMatch(/^UNIT\s+LOAD\s+ACTIVE\s+SUB\s+PID\s+RESTARTS\s+MEMORY\s+SINCE$/m);
     expect(active.out).toMatch(/citadel-llm@phi-3-mini\.service\s+loaded\s+active\s+running\s+4242\s+2\s+1\.2 GiB \/ 4\.0 GiB/);
+    expect(active.out).toContain('logs citadel-llm@phi-3-mini.service: journalctl -u citadel-llm@phi-3-mini.service (identifier citadel-llm-phi-3-mini); pid: systemctl show -p MainPID citadel-llm@phi-3-mini.service\n');
     const inactive = await run('status', ['phi-3-mini'], { runner: new RecordingRunner(() => ({ stdout: SHOW_ACTIVE.replace('ActiveState=active', 'ActiveState=failed') })) });
     expect(inactive.code).toBe(1);
   });

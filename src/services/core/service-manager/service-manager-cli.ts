@@ -211,6 +211,10 @@ export async function runServiceManagerCommand(sub: string, argv: string[], deps
       if (dryRun) return 0;
       if (result.code !== 0) return reportFailure(result, eprintln);
       println(formatStatusTable(statuses));
+      // Where to look next: the units log to the journal only (README, "Logs and PID files").
+      for (const s of statuses.filter((s) => s.unit.startsWith('citadel-llm@'))) {
+        println(`logs ${s.unit}: journalctl -u ${s.unit} (identifier ${s.unit.replace(/^citadel-llm@(.*)\.service$/, 'citadel-llm-$1')}); pid: systemctl show -p MainPID ${s.unit}`);
+      }
       return statuses.length > 0 && statuses.every((s) => s.active === 'active') ? 0 : 1;
     }
     default: {
