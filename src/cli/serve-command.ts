@@ -1,4 +1,5 @@
 import { Logger } from '@nestjs/common';
+import { nestLogLevels } from '../config/log-levels';
 import { ServiceOrchestrator } from '../orchestration/service-orchestrator';
 import { loadConfigForCommand } from './load-config';
 import { parseFlags } from './parse-flags';
@@ -23,7 +24,10 @@ export async function runServeCommand(argv: string[]): Promise<number> {
   }
   const loadOptions = { configDir: values['config-dir'] as string | undefined, only: positionals.length ? positionals : undefined };
   const config = loadConfigForCommand(loadOptions);
-  const orchestrator = new ServiceOrchestrator(config, { host: values.host as string | undefined });
+  // monitoring.log_level: the logger's level (the most verbose of the served models').
+  const logLevels = nestLogLevels(config.models);
+  Logger.overrideLogger(logLevels);
+  const orchestrator = new ServiceOrchestrator(config, { host: values.host as string | undefined, logLevels });
   const logger = new Logger('Serve');
 
   const stopped = new Promise<string>((resolve) => {
