@@ -14,15 +14,30 @@ export function modelHealth(model: ModelService, report: ModelHealthReport) {
     ...(model.config.efficiency ? { efficiency_mode: model.config.efficiency.efficiency_mode } : {}),
     timestamp: new Date().toISOString(),
     ...(report.failed_check ? { failed_check: report.failed_check, reason: report.reason, failed_checks: report.failed_checks } : {}),
+    ...(report.degraded ? { degraded: report.degraded, degraded_check: report.degraded_check, reason: report.reason } : {}),
     checks: report.checks,
     engine: { mode: model.config.engine.mode, upstreams: model.engine.upstreams() },
+    // The seeds' "health with performance metrics": recent latency against the target.
+    performance: { target_latency_ms: model.config.performance.target_latency_ms, latency: recentLatency(model) },
   };
 }
 
-/** healthy: all up; degraded: some down; unhealthy: all down. */
+/** Successful requests of the last 5 minutes: p50/p95 (ms) and whether p95 meets the target. */
+function recentLatency(model: ModelService) {
+  const latency = model.metrics.latency();
+  return {
+    p50_ms: ms(latency.p50),
+    p95_ms: ms(latency.p95),
+    samples: latency.samples,
+    within_target: latency.p95 === null ? null : latency.p95 * 1000 <= model.config.performance.target_latency_ms,
+  };
+}
+
+/** healthy: all healthy; unhealthy: none serves; degraded: in between (some down, or degraded). */
 function overall(statuses: string[]): 'healthy' | 'degraded' | 'unhealthy' {
   const healthy = statuses.filter((s) => s === 'healthy').length;
-  return healthy === statuses.length ? 'healthy' : healthy === 0 ? 'unhealthy' : 'degraded';
+  const serving = statuses.filter((s) => s !== 'unhealthy').length;
+  return healthy === statuses.length ? 'healthy' : serving === 0 ? 'unhealthy' : 'degraded';
 }
 
 function ms(seconds: number | null): number | null {
@@ -45,7 +60,8 @@ export class HealthController {
     const models = this.router.models;
     if (models.length === 1) {
       const body = modelHealth(models[0], await this.health.check(models[0]));
-      await reply.status(body.status === 'healthy' ? 200 : 503).send(body);
+      // Degraded (e.g. a circuit open) still serves: 200, with the state named in the body.
+      await reply.status(body.status === 'unhealthy' ? 503 : 200).send(body);
       return;
     }
     const reports = await Promise.all(models.map((m) => this.health.check(m)));
@@ -65,16 +81,18 @@ export class HealthController {
 
   /**
    * Ready to take traffic. A model's port: its checks pass. The gateway: at least one model
-   * passes (a degraded gateway still routes to the healthy ones).
+   * passes (a degraded gateway still routes to the healthy ones). A degraded model (an open
+   * circuit) still serves, so it stays ready, and the body names the state.
    */
   @Get('ready')
   async ready(@Res() reply: FastifyReply): Promise<void> {
     const models = this.router.models;
     const reports = await Promise.all(models.map((m) => this.health.check(m)));
-    const unhealthy = Object.fromEntries(models.flatMap((m, i) => (reports[i].status === 'healthy' ? [] : [[m.id, reports[i].failed_check]])));
+    const unhealthy = Object.fromEntries(models.flatMap((m, i) => (reports[i].status === 'unhealthy' ? [[m.id, reports[i].failed_check]] : [])));
+    const degraded = Object.fromEntries(models.flatMap((m, i) => (reports[i].status === 'degraded' ? [[m.id, reports[i].degraded]] : [])));
     const down = Object.keys(unhealthy).length;
     const ready = models.length === 1 ? down === 0 : down < models.length;
-    await reply.status(ready ? 200 : 503).send({ status: ready ? 'ready' : 'not_ready', ...(down ? { unhealthy } : {}) });
+    await reply.status(ready ? 200 : 503).send({ status: ready ? 'ready' : 'not_ready', ...(down ? { unhealthy } : {}), ...(Object.keys(degraded).length ? { degraded } : {}) });
   }
 
   /** Every service: port, status, engine mode, replicas and their state, latency target and observed p50/p95. */
@@ -83,22 +101,16 @@ export class HealthController {
     const services = await Promise.all(
       this.router.models.map(async (m) => {
         const report = await this.health.check(m);
-        const latency = m.metrics.latency();
-        const target = m.config.performance.target_latency_ms;
         return {
           model: m.id,
           status: report.status,
           ...(report.failed_check ? { failed_check: report.failed_check, reason: report.reason } : {}),
+          ...(report.degraded ? { degraded: report.degraded, degraded_check: report.degraded_check, reason: report.reason } : {}),
           port: m.config.service.port,
           metrics_port: m.config.monitoring.prometheus_port,
           engine: { mode: m.config.engine.mode, upstreams: m.engine.upstreams() },
-          target_latency_ms: target,
-          latency: {
-            p50_ms: ms(latency.p50),
-            p95_ms: ms(latency.p95),
-            samples: latency.samples,
-            within_target: latency.p95 === null ? null : latency.p95 * 1000 <= target,
-          },
+          target_latency_ms: m.config.performance.target_latency_ms,
+          latency: recentLatency(m),
           checks: report.checks,
         };
       }),

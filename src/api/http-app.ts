@@ -4,11 +4,12 @@ import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { SecurityConfig } from '../config/security-config';
-import { ApiError } from './api-error';
+import { ApiError } from '../common/api-error';
 import { ApiKeyVerifier } from './api-key-verifier';
 import { writeClientError } from './client-error';
 import { ConnectionBudget, REFUSED } from './connection-budget';
 import { useLimitedJsonParser } from './json-body-parser';
+import { lingerOnEarlyClose } from './lingering-close';
 import { OpenAIExceptionFilter } from './openai-exception.filter';
 import { routeNeedsKey } from './route-access';
 import { OpenAIValidationPipe } from './validation-pipe';
@@ -50,7 +51,8 @@ export class LiveApiKeys {
 /**
  * A node:http server with the listener settings every port shares: slow-client timeouts checked
  * every second, the keep-alive timeout (set here: Fastify's own `keepAliveTimeout` option does
- * not reach a server made by `serverFactory`), Nagle off, and the connection budget.
+ * not reach a server made by `serverFactory`), Nagle off, the connection budget, and a lingering
+ * close so that an answer sent before the body was read reaches a client that is still sending.
  */
 export function createListenerServer(handler: RequestListener, security: SecurityConfig, connections?: ConnectionBudget): Server {
   const server = createServer(
@@ -67,6 +69,7 @@ export function createListenerServer(handler: RequestListener, security: Securit
   // Longer than load balancers' usual idle timeout (60 s), so the client closes idle sockets first.
   server.keepAliveTimeout = security.keep_alive_timeout_ms;
   connections?.watch(server);
+  lingerOnEarlyClose(server);
   return server;
 }
 
@@ -75,6 +78,14 @@ function hostLines(rawHeaders: string[]): number {
   let count = 0;
   for (let i = 0; i < rawHeaders.length; i += 2) if (rawHeaders[i].length === 4 && rawHeaders[i].toLowerCase() === 'host') count++;
   return count;
+}
+
+/** `/v1/models/?x` → `/v1/models?x`; undefined when the path has no trailing slash to drop. */
+function withoutTrailingSlash(url: string): string | undefined {
+  const query = url.indexOf('?');
+  const path = query < 0 ? url : url.slice(0, query);
+  if (path.length < 2 || !path.endsWith('/') || !path.startsWith('/')) return undefined;
+  return path.replace(/\/+$/, '') + (query < 0 ? '' : url.slice(query));
 }
 
 /**
@@ -124,6 +135,18 @@ export async function createHttpApp(module: unknown, options: HttpAppOptions): P
       const error = ApiError.unauthorized();
       await reply.status(401).headers(error.headers).send(error.body());
       return reply;
+    }
+    if (req.routeOptions.url === undefined) {
+      // As vLLM (Starlette) does: a path with a trailing slash redirects to the route without it.
+      const location = withoutTrailingSlash(req.url);
+      if (location && fastify.hasRoute({ method: req.method as 'GET', url: location.split('?')[0] })) {
+        await reply.status(307).header('location', location).send();
+        return reply;
+      }
+    }
+    // As vLLM (FastAPI) does: a body sent without a Content-Type is read as JSON.
+    if (req.headers['content-type'] === undefined && (req.headers['content-length'] !== undefined || req.headers['transfer-encoding'] !== undefined)) {
+      req.headers['content-type'] = 'application/json';
     }
     return undefined;
   });

@@ -1,6 +1,6 @@
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import secureJson from 'secure-json-parse';
-import { ApiError } from './api-error';
+import { ApiError } from '../common/api-error';
 import { assertJsonWithinLimits, JsonLimits } from './json-limits';
 
 /**

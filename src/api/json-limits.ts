@@ -1,4 +1,4 @@
-import { ApiError } from './api-error';
+import { ApiError } from '../common/api-error';
 
 export interface JsonLimits {
   /** Deepest nesting of arrays and objects. */

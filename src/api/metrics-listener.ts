@@ -2,7 +2,7 @@ import { Server } from 'node:http';
 import { AddressInfo } from 'node:net';
 import { SecurityConfig } from '../config/security-config';
 import { MetricsRegistry } from '../monitoring/metrics-registry';
-import { ApiError } from './api-error';
+import { ApiError } from '../common/api-error';
 import { writeClientError } from './client-error';
 import { ConnectionBudget, REFUSED } from './connection-budget';
 import { createListenerServer, LiveApiKeys } from './http-app';

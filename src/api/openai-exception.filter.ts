@@ -1,6 +1,6 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
-import { ApiError } from './api-error';
+import { ApiError } from '../common/api-error';
 
 /** Fastify's own errors that a client causes, as OpenAI-style errors. */
 export function fastifyErrorToApiError(error: { code?: string; statusCode?: number; message?: string }): ApiError | undefined {

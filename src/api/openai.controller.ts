@@ -3,12 +3,14 @@ import type { RawBodyRequest } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { CompletionForwarder } from '../orchestration/completion-forwarder';
 import { ModelRouter } from '../orchestration/model-router';
+import { respond } from './answer-responder';
 import { ChatCompletionRequestDto } from './dto/chat-completion-request.dto';
 import { CompletionRequestDto } from './dto/completion-request.dto';
 
 /**
  * OpenAI's REST surface, the same on a model's own port (one model) and on the gateway (all):
- * only the ModelRouter differs. Thin: validation is the DTOs', the work is the forwarder's.
+ * only the ModelRouter differs. Thin: validation is the DTOs', the work is the forwarder's, and
+ * writing its answer is the responder's.
  */
 @Controller('v1')
 export class OpenAIController {
@@ -20,13 +22,13 @@ export class OpenAIController {
   @Post('chat/completions')
   async chat(@Body() body: ChatCompletionRequestDto, @Req() req: RawBodyRequest<FastifyRequest>, @Res() reply: FastifyReply): Promise<void> {
     const model = this.router.resolve(body.model);
-    await this.forwarder.forward('chat_completions', '/v1/chat/completions', model, body, req.rawBody, reply);
+    await respond(reply, (signal) => this.forwarder.forward('chat_completions', '/v1/chat/completions', model, body, req.rawBody, signal));
   }
 
   @Post('completions')
   async complete(@Body() body: CompletionRequestDto, @Req() req: RawBodyRequest<FastifyRequest>, @Res() reply: FastifyReply): Promise<void> {
     const model = this.router.resolve(body.model);
-    await this.forwarder.forward('completions', '/v1/completions', model, body, req.rawBody, reply);
+    await respond(reply, (signal) => this.forwarder.forward('completions', '/v1/completions', model, body, req.rawBody, signal));
   }
 
   @Get('models')

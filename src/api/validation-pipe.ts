@@ -1,6 +1,6 @@
 import { ArgumentMetadata, PipeTransform } from '@nestjs/common';
 import { validateSync, ValidationError } from 'class-validator';
-import { ApiError } from './api-error';
+import { ApiError } from '../common/api-error';
 import { instantiate } from './dto/nested';
 
 /** `messages.0.role` → `messages[0].role`, as OpenAI names parameters. */

@@ -1,9 +1,9 @@
 /**
- * A server process the harness starts and stops (simulator, gateway, nginx): ready when a line
- * of its output says so, stopped with SIGTERM then SIGKILL, killed if the harness itself exits.
+ * A server process the harness starts and stops (simulator, gateway, nginx), run by execa: ready
+ * when a line of its output says so, stopped with SIGTERM then SIGKILL, killed if the harness
+ * itself exits (execa's cleanup).
  */
-import { ChildProcess, spawn } from 'node:child_process';
-import { createInterface } from 'node:readline';
+import { execa, type ResultPromise } from 'execa';
 
 export interface BenchProcessOptions<T> {
   name: string;
@@ -18,10 +18,11 @@ export interface BenchProcessOptions<T> {
   exitSignal?: NodeJS.Signals;
 }
 
+type Subprocess = ResultPromise<{ stdin: 'ignore'; all: true; buffer: false; reject: false; forceKillAfterDelay: false }>;
+
 export class BenchProcess<T> {
-  private child?: ChildProcess;
+  private child?: Subprocess;
   private readonly tail: string[] = [];
-  private readonly killOnExit = () => this.child?.kill(this.options.exitSignal ?? 'SIGKILL');
   private exitPromise?: Promise<void>;
 
   constructor(private readonly options: BenchProcessOptions<T>) {}
@@ -46,56 +47,52 @@ export class BenchProcess<T> {
 
   start(): Promise<T> {
     const o = this.options;
-    const child = spawn(o.command, o.args, { env: o.env ?? process.env, cwd: o.cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child: Subprocess = execa(o.command, o.args, {
+      env: o.env ?? process.env,
+      extendEnv: false,
+      cwd: o.cwd,
+      stdin: 'ignore',
+      all: true,
+      buffer: false,
+      reject: false,
+      // execa kills the process with this signal if the harness exits first.
+      cleanup: true,
+      killSignal: o.exitSignal ?? 'SIGKILL',
+      // stop() gives its own grace period before SIGKILL.
+      forceKillAfterDelay: false,
+    });
     this.child = child;
-    process.once('exit', this.killOnExit);
-    this.exitPromise = new Promise<void>((resolve) =>
-      child.once('exit', () => {
-        process.off('exit', this.killOnExit);
-        resolve();
-      }),
-    );
     return new Promise<T>((resolve, reject) => {
       let done = false;
-      const timeoutMs = o.readyTimeoutMs ?? 20_000;
-      const timer = setTimeout(() => {
+      const settle = (fn: () => void) => {
         if (done) return;
         done = true;
+        clearTimeout(timer);
+        fn();
+      };
+      const timeoutMs = o.readyTimeoutMs ?? 20_000;
+      const timer = setTimeout(() => {
+        settle(() => reject(new Error(`${o.name} was not ready within ${timeoutMs} ms:\n${this.output}`)));
         child.kill('SIGKILL');
-        reject(new Error(`${o.name} was not ready within ${timeoutMs} ms:\n${this.output}`));
       }, timeoutMs);
       const onLine = (line: string) => {
         this.tail.push(line);
         if (this.tail.length > 30) this.tail.shift();
         if (done || !o.ready) return;
         const value = o.ready(line);
-        if (value !== undefined) {
-          done = true;
-          clearTimeout(timer);
-          resolve(value);
-        }
+        if (value !== undefined) settle(() => resolve(value));
       };
-      createInterface({ input: child.stdout! }).on('line', onLine);
-      createInterface({ input: child.stderr! }).on('line', onLine);
-      if (!o.ready) {
-        child.once('spawn', () => {
-          if (done) return;
-          done = true;
-          clearTimeout(timer);
-          resolve(undefined as T);
-        });
-      }
-      child.once('error', (error) => {
-        if (done) return;
-        done = true;
-        clearTimeout(timer);
-        reject(new Error(`${o.name} could not start: ${error.message}`));
-      });
-      child.once('exit', (code, signal) => {
-        if (done) return;
-        done = true;
-        clearTimeout(timer);
-        reject(new Error(`${o.name} exited (${signal ?? code}) before it was ready:\n${this.output}`));
+      // Read every line to the end, ready or not: a full pipe would stall the process.
+      void (async () => {
+        for await (const line of child.iterable({ from: 'all' })) onLine(line);
+      })().catch(() => undefined);
+      if (!o.ready) child.once('spawn', () => settle(() => resolve(undefined as T)));
+      this.exitPromise = child.then((result) => {
+        if (result.failed && result.exitCode === undefined && result.signal === undefined) {
+          settle(() => reject(new Error(`${o.name} could not start: ${result.originalMessage ?? result.shortMessage}`)));
+        } else {
+          settle(() => reject(new Error(`${o.name} exited (${result.signal ?? result.exitCode}) before it was ready:\n${this.output}`)));
+        }
       });
     });
   }

@@ -5,10 +5,13 @@
  */
 import { request } from 'undici';
 import { apiBase, ChatClient, TimedAnswer } from './chat-client';
-import { CERTIFY_TEST_CASE, CertifyTargets, CertifyVerdict, evaluateCertification } from './certify-evaluation';
+import { CERTIFY_TEST_CASE, CertifyTargets, DEGRADATION_MAX_RATIO, degradationRatio, CertifyTargetSources, CertifyVerdict, evaluateCertification, PromptQuality } from './certify-evaluation';
+import { compareWithMetrics, metricsUrl, MonitoringCheck, snapshotMetrics } from './certify-monitoring';
+import { FLUENCY_METHOD } from './fluency-heuristic';
 import type { Progress } from './progress';
 import { CERTIFY_PROMPTS, PromptSet } from './prompts';
 import { QUALITY_METHOD, QualityScore, scoreAnswer } from './quality-heuristic';
+import type { ReferenceSet } from './reference-facts';
 import { ResourceMonitor, ResourceReport, ResourceSource } from './resource-monitor';
 import { mean, round, summarize } from './stats';
 
@@ -18,6 +21,8 @@ export interface CertifyOptions {
   servedName: string;
   url: string;
   prompts: PromptSet;
+  /** Reference facts of the prompts, for the quality heuristic's coverage. */
+  references: ReferenceSet;
   /** Step 2's batch size (the seed: 50). */
   requests: number;
   /** Step 3's concurrent requests (the seed: 10). */
@@ -29,6 +34,7 @@ export interface CertifyOptions {
   /** Where memory and CPU are read; undefined: not measured (those criteria fail). */
   resources?: ResourceSource;
   targets: CertifyTargets;
+  targetSources: CertifyTargetSources;
   progress: Progress;
   sampleIntervalMs?: number;
 }
@@ -42,6 +48,11 @@ export interface CertifyReport extends CertifyVerdict {
   started_at: string;
   finished_at: string;
   quality_method: string;
+  fluency_method: string;
+  /** The seed's "performance metrics correctly reported to monitoring": /metrics against what certify measured. */
+  monitoring: MonitoringCheck;
+  /** Every distinct prompt's answers, scored: the average quality weighs each prompt once. */
+  quality_per_prompt: { prompt: string; answers: number; mean_score?: number; worst_notes: string[] }[];
   settings: { requests: number; concurrency: number; max_tokens: number; temperature: number; timeout_ms: number };
   steps: Record<string, unknown>;
 }
@@ -52,12 +63,30 @@ function promptOf(set: PromptSet, [category, level]: readonly [string, string]):
   return set[category][level];
 }
 
+/** Scores every answer against its prompt's reference facts and averages them per distinct prompt. */
+function qualityPerPrompt(scored: { key: string; prompt: string; answer: TimedAnswer }[], references: ReferenceSet, maxTokens: number): PromptQuality[] {
+  const byPrompt = new Map<string, QualityScore[]>();
+  for (const s of scored) {
+    const q = scoreAnswer(s.answer.body, s.prompt, maxTokens, references.get(s.prompt));
+    byPrompt.set(s.key, [...(byPrompt.get(s.key) ?? []), q]);
+  }
+  return [...byPrompt].map(([prompt, scores]) => {
+    const worst = scores.reduce((a, b) => (b.score < a.score ? b : a));
+    return { prompt, answers: scores.length, meanScore: mean(scores.map((q) => q.score))!, worstNotes: worst.notes };
+  });
+}
+
 function answerSummary(a: TimedAnswer) {
   return { ok: a.ok, status: a.status, latency_ms: round(a.latencyMs, 1), ...(a.error ? { error: a.error } : {}) };
 }
 
 function firstErrors(answers: TimedAnswer[]): string[] {
   return [...new Set(answers.filter((a) => !a.ok).map((a) => a.error ?? `HTTP ${a.status}`))].slice(0, 5);
+}
+
+function completionTokens(a: TimedAnswer): number {
+  const n = (a.body as { usage?: { completion_tokens?: unknown } } | undefined)?.usage?.completion_tokens;
+  return typeof n === 'number' ? n : 0;
 }
 
 /** Fails fast with a clear message when nothing answers at the URL. */
@@ -77,9 +106,10 @@ export async function runCertification(o: CertifyOptions): Promise<CertifyReport
   const client = new ChatClient({ url: o.url, model: o.servedName, apiKey: o.apiKey, timeoutMs: o.timeoutMs }, Math.max(o.requests, o.concurrency, 1));
   const monitor = o.resources ? new ResourceMonitor(o.resources, o.sampleIntervalMs ?? 500) : undefined;
   const params = { maxTokens: o.maxTokens, temperature: o.temperature };
-  const scored: { prompt: string; answer: TimedAnswer }[] = [];
+  const scored: { key: string; prompt: string; answer: TimedAnswer }[] = [];
   const log = o.progress;
   let resources: ResourceReport | undefined;
+  const before = await snapshotMetrics(o.url, o.modelId, o.servedName, o.apiKey);
   try {
     await monitor?.start();
     if (!monitor) log('resources: no source (give --pid, or a service with /metrics): memory and CPU are not measured');
@@ -88,7 +118,7 @@ export async function runCertification(o: CertifyOptions): Promise<CertifyReport
     const singlePrompt = promptOf(o.prompts, CERTIFY_PROMPTS.single);
     log('step 1/5: single request (reasoning.complex)');
     const single = await client.chat(singlePrompt, params);
-    scored.push({ prompt: singlePrompt, answer: single });
+    scored.push({ key: CERTIFY_PROMPTS.single.join('.'), prompt: singlePrompt, answer: single });
     log(`  ${single.ok ? 'ok' : `failed: ${single.error}`} in ${single.latencyMs.toFixed(0)} ms`);
 
     // Step 2: throughput of a concurrent batch of the simple prompt.
@@ -107,7 +137,8 @@ export async function runCertification(o: CertifyOptions): Promise<CertifyReport
     );
     const batchWallMs = performance.now() - t2;
     const throughputRps = o.requests / (batchWallMs / 1000);
-    for (const a of batch) scored.push({ prompt: simple, answer: a });
+    const degradation = degradationRatio(batch.map((a) => a.latencyMs));
+    for (const a of batch) scored.push({ key: CERTIFY_PROMPTS.throughput.join('.'), prompt: simple, answer: a });
     log(`  ${batch.filter((a) => a.ok).length}/${o.requests} ok in ${batchWallMs.toFixed(0)} ms: ${throughputRps.toFixed(1)} req/s`);
 
     // Step 3: the mean latency of concurrent requests of the medium analysis prompt.
@@ -116,19 +147,11 @@ export async function runCertification(o: CertifyOptions): Promise<CertifyReport
     const t3 = performance.now();
     const concurrent = await Promise.all(Array.from({ length: o.concurrency }, () => client.chat(medium, params)));
     const concurrentWallMs = performance.now() - t3;
-    for (const a of concurrent) scored.push({ prompt: medium, answer: a });
+    for (const a of concurrent) scored.push({ key: CERTIFY_PROMPTS.concurrent.join('.'), prompt: medium, answer: a });
     const concurrentMean = mean(concurrent.map((a) => a.latencyMs));
     log(`  ${concurrent.filter((a) => a.ok).length}/${o.concurrency} ok, mean latency ${concurrentMean?.toFixed(0)} ms`);
 
-    // Step 5 before closing the resource window: the creative prompt's answer, scored.
-    const creative = promptOf(o.prompts, CERTIFY_PROMPTS.quality);
-    log('step 5/5: response quality (generation.creative)');
-    const qualityAnswer = await client.chat(creative, params);
-    scored.push({ prompt: creative, answer: qualityAnswer });
-    const quality: QualityScore = scoreAnswer(qualityAnswer.body, creative, o.maxTokens);
-    log(`  heuristic score ${quality.score.toFixed(2)}${quality.notes.length ? ` (${quality.notes.join('; ')})` : ''}`);
-
-    // Step 4: resources over the whole run.
+    // Step 4: resources over the workload of steps 1-3 (the seed: baseline, workload, peak).
     resources = monitor ? await monitor.stop() : undefined;
     log(
       `step 4/5: resources: ${
@@ -138,21 +161,50 @@ export async function runCertification(o: CertifyOptions): Promise<CertifyReport
       }`,
     );
 
-    const allScores = scored.map((s) => scoreAnswer(s.answer.body, s.prompt, o.maxTokens).score);
+    // Step 5: the creative prompt's answer, scored against its reference facts.
+    const creative = promptOf(o.prompts, CERTIFY_PROMPTS.quality);
+    log('step 5/5: response quality (generation.creative)');
+    const qualityAnswer = await client.chat(creative, params);
+    scored.push({ key: CERTIFY_PROMPTS.quality.join('.'), prompt: creative, answer: qualityAnswer });
+    const quality: QualityScore = scoreAnswer(qualityAnswer.body, creative, o.maxTokens, o.references.get(creative));
+    log(`  heuristic score ${quality.score.toFixed(2)}${quality.notes.length ? ` (${quality.notes.join('; ')})` : ''}`);
+
+    const promptQuality = qualityPerPrompt(scored, o.references, o.maxTokens);
+    for (const p of promptQuality) log(`  ${p.prompt}: mean heuristic score ${p.meanScore.toFixed(2)} over ${p.answers} answer(s)`);
     const all = scored.map((s) => s.answer);
+
+    // After the run: did the service's monitoring count what certify measured?
+    const after = await snapshotMetrics(o.url, o.modelId, o.servedName, o.apiKey);
+    const monitoring = compareWithMetrics(
+      metricsUrl(o.url),
+      before.totals,
+      after.totals,
+      {
+        requests: all.length,
+        succeeded: all.filter((a) => a.ok).length,
+        completionTokens: all.reduce((n, a) => n + completionTokens(a), 0),
+        meanLatencyMs: mean(all.map((a) => a.latencyMs)),
+      },
+      after.error ?? before.error,
+    );
+    log(`monitoring: ${monitoring.mismatches.length ? monitoring.mismatches.join('; ') : `requests, tokens and latency counted at ${monitoring.source}`}`);
     const verdict = evaluateCertification(
       {
         singleLatencyMs: single.latencyMs,
         throughputRps,
+        degradationRatio: degradation,
         concurrentMeanLatencyMs: concurrentMean,
         peakMemoryBytes: resources?.peakRssBytes,
         peakCpuCores: resources?.peakCpuCores,
         qualityScore: quality.score,
-        allQualityScores: allScores,
+        qualityNotes: quality.notes,
+        promptQuality,
         validResponses: all.filter((a) => a.ok).length,
         totalRequests: all.length,
+        monitoringMismatches: monitoring.mismatches,
       },
       o.targets,
+      o.targetSources,
     );
     const finishedAt = new Date();
     return {
@@ -164,19 +216,29 @@ export async function runCertification(o: CertifyOptions): Promise<CertifyReport
       finished_at: finishedAt.toISOString(),
       ...verdict,
       quality_method: QUALITY_METHOD,
+      fluency_method: FLUENCY_METHOD,
+      monitoring: { ...monitoring, mean_latency_ms: { client: round(monitoring.mean_latency_ms.client, 1), server: round(monitoring.mean_latency_ms.server, 1) } },
+      quality_per_prompt: promptQuality.map((p) => ({ prompt: p.prompt, answers: p.answers, mean_score: round(p.meanScore, 3), worst_notes: p.worstNotes })),
       settings: { requests: o.requests, concurrency: o.concurrency, max_tokens: o.maxTokens, temperature: o.temperature, timeout_ms: o.timeoutMs },
       steps: {
-        single_request: { prompt: CERTIFY_PROMPTS.single.join('.'), ...answerSummary(single) },
+        single_request: { step: 1, prompt: CERTIFY_PROMPTS.single.join('.'), ...answerSummary(single) },
         throughput: {
+          step: 2,
           prompt: CERTIFY_PROMPTS.throughput.join('.'),
           requests: o.requests,
           ok: batch.filter((a) => a.ok).length,
           wall_ms: round(batchWallMs, 1),
           throughput_rps: round(throughputRps, 2),
           latency_ms: roundSummary(summarize(batch.map((a) => a.latencyMs))),
+          // "No performance degradation under load": in the order the requests were sent.
+          first_third_mean_latency_ms: round(mean(batch.slice(0, Math.floor(o.requests / 3)).map((a) => a.latencyMs)), 1),
+          last_third_mean_latency_ms: round(mean(batch.slice(o.requests - Math.floor(o.requests / 3)).map((a) => a.latencyMs)), 1),
+          degradation_ratio: round(degradation, 3),
+          degradation_max_ratio: DEGRADATION_MAX_RATIO,
           errors: firstErrors(batch),
         },
         concurrent_requests: {
+          step: 3,
           prompt: CERTIFY_PROMPTS.concurrent.join('.'),
           requests: o.concurrency,
           ok: concurrent.filter((a) => a.ok).length,
@@ -188,6 +250,7 @@ export async function runCertification(o: CertifyOptions): Promise<CertifyReport
         },
         resource_utilization: resources
           ? {
+              step: 4,
               source: resources.source,
               samples: resources.samples,
               baseline_memory_gb: resources.baselineRssBytes === undefined ? undefined : round(resources.baselineRssBytes / GB, 4),
@@ -195,8 +258,9 @@ export async function runCertification(o: CertifyOptions): Promise<CertifyReport
               peak_cpu_cores: round(resources.peakCpuCores, 3),
               mean_cpu_cores: round(resources.meanCpuCores, 3),
             }
-          : { source: 'none', note: 'not measured' },
+          : { step: 4, source: 'none', note: 'not measured' },
         response_quality: {
+          step: 5,
           prompt: CERTIFY_PROMPTS.quality.join('.'),
           ...answerSummary(qualityAnswer),
           score: round(quality.score, 3),

@@ -7,7 +7,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { envPrefix } from '../config/model-ids';
-import { cliEntry } from '../orchestration/engines/simulator-process';
+import { cliEntry } from '../server/engines/simulator-process';
 import { BenchProcess } from './bench-process';
 import { waitForHttp } from './wait-for-http';
 

@@ -8,7 +8,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { envPrefix } from '../config/model-ids';
-import { cliEntry } from '../orchestration/engines/simulator-process';
+import { cliEntry } from '../server/engines/simulator-process';
 import { BenchProcess } from './bench-process';
 import { cleanEnv } from './gateway-launcher';
 import { processTree } from './process-tree';

@@ -3,25 +3,12 @@
  * temporary prefix folder, on a free loopback port.
  */
 import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import getPort from 'get-port';
 import { BenchProcess } from './bench-process';
 import { NGINX_HEALTH_PATH, renderNginxConfig } from './nginx-config';
 import { waitForHttp } from './wait-for-http';
-
-/** A port nothing listens on right now. */
-export function freePort(host = '127.0.0.1'): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, host, () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 export interface LaunchedNginx {
   url: string;
@@ -33,7 +20,8 @@ export async function startNginx(nginxPath: string, upstreams: string[], workerP
   const prefix = mkdtempSync(join(tmpdir(), 'citadel-nginx-'));
   // Workers may run as another user when nginx starts as root: they must reach the prefix.
   chmodSync(prefix, 0o755);
-  const port = await freePort();
+  // nginx takes its port from its configuration file, so one is chosen for it (not port 0).
+  const port = await getPort({ host: '127.0.0.1' });
   const conf = join(prefix, 'nginx.conf');
   writeFileSync(conf, renderNginxConfig({ prefix, listenHost: '127.0.0.1', listenPort: port, upstreams, workerProcesses }));
   const proc = new BenchProcess<void>({ name: 'nginx', command: nginxPath, args: ['-p', prefix, '-c', conf], exitSignal: 'SIGTERM' });

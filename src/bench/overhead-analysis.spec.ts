@@ -1,7 +1,11 @@
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { IdleLoadResult, RequestLoadResult, StreamLoadResult } from './load-jobs';
 import { analyzeOverhead, plotSamples } from './overhead-analysis';
 import { moderateRate } from './overhead-harness';
 import { renderOverheadMarkdown } from './overhead-markdown';
+import { writeOverheadOutputs } from './overhead-run';
 import type { Measurement, OverheadRaw, PathId } from './overhead-types';
 
 const MB = 1024 ** 2;
@@ -130,16 +134,31 @@ describe('overhead analysis', () => {
   });
 
   it('renders the side-by-side table and gives the plot its samples', () => {
-    const md = renderOverheadMarkdown(RAW, a, 'overhead.png');
+    const md = renderOverheadMarkdown(RAW, a, 'overhead.svg');
     expect(md).toContain('| measure | A direct | B gateway | C nginx | B vs A | B vs C | C vs A |');
     expect(md).toContain('| max throughput, req/s (c=64) | 9000 | 2500 | 6000 | 0.28× | 0.42× | 0.67× |');
     expect(md).toContain('| latency p50, ms (c=1) | 0.400 | 1.300 | 0.500 | +0.900 ms | +0.800 ms | +0.100 ms |');
-    expect(md).toContain('![latency CDFs per path](overhead.png)');
+    expect(md).toContain('![latency CDFs per path](overhead.svg)');
     expect(md).toContain('- a note');
     const s = plotSamples(RAW);
     expect(s.c1.B).toEqual([1.0, 1.2, 1.4, 1.6]);
     expect(s.c1Requests.B).toBe(4);
     expect(s.gaps.C).toEqual([20, 22, 18, 20]);
+  });
+
+  it('writes the table, the JSON and the figure as SVG and PNG, the Markdown pointing at the SVG', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'citadel-overhead-files-'));
+    try {
+      const out = writeOverheadOutputs(RAW, dir, undefined);
+      expect(readFileSync(out.files.markdown, 'utf8')).toContain('![latency CDFs per path](overhead.svg)');
+      const svg = readFileSync(out.files.svg, 'utf8');
+      expect(svg.startsWith('<svg')).toBe(true);
+      for (const label of ['A direct', 'B gateway', 'C nginx', 'Latency CDF, one connection']) expect(svg).toContain(label);
+      expect(readFileSync(out.files.png).subarray(1, 4).toString('ascii')).toBe('PNG');
+      expect(JSON.parse(readFileSync(out.files.json, 'utf8')).measurements).toHaveLength(RAW.measurements.length);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('takes a quarter of the slowest path, rounded down, as the fixed moderate rate', () => {

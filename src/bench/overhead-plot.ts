@@ -1,18 +1,18 @@
 /**
  * The overhead run's figure: latency CDFs per path (one connection; the fixed moderate rate) and
- * the CDF of the gaps between streamed chunks, stacked in one PNG.
+ * the CDF of the gaps between streamed chunks, stacked in one SVG drawn by Apache ECharts (its
+ * server-side SVG renderer: no DOM, no canvas), and the same as a PNG rendered by resvg.
  */
-import { ecdfPoints, percentile } from './stats';
-import { drawLineChart, Series } from './line-chart';
+import { Resvg } from '@resvg/resvg-js';
+import * as echarts from 'echarts';
 import type { PathId } from './overhead-types';
 import { PATH_LABELS } from './overhead-types';
-import { encodePng } from './png-encoder';
-import { Raster, Rgb } from './raster';
+import { ecdfPoints, percentile } from './stats';
 
-export const PATH_COLORS: Record<PathId, Rgb> = {
-  A: [31, 119, 180],
-  B: [214, 39, 40],
-  C: [44, 160, 44],
+export const PATH_COLORS: Record<PathId, string> = {
+  A: '#1f77b4',
+  B: '#d62728',
+  C: '#2ca02c',
 };
 
 export interface PlotPanel {
@@ -27,21 +27,63 @@ export interface PlotPanel {
   xMax?: number;
 }
 
-const WIDTH = 960;
+export const PLOT_WIDTH = 960;
 const PANEL_HEIGHT = 330;
+const FOOTER_HEIGHT = 28;
 
-export function renderOverheadPlot(panels: PlotPanel[], footer: string): Buffer {
-  const r = new Raster(WIDTH, PANEL_HEIGHT * panels.length + 24);
+/** The ECharts option: one title, grid, pair of axes and legend per panel, one line per path. */
+export function overheadChartOption(panels: PlotPanel[], footer: string): echarts.EChartsOption {
+  const titles: echarts.TitleComponentOption[] = [];
+  const grids: echarts.GridComponentOption[] = [];
+  const xAxes: echarts.XAXisComponentOption[] = [];
+  const yAxes: echarts.YAXisComponentOption[] = [];
+  const legends: echarts.LegendComponentOption[] = [];
+  const series: echarts.LineSeriesOption[] = [];
   panels.forEach((panel, i) => {
-    const series: Series[] = (Object.entries(panel.samples) as [PathId, number[]][])
-      .filter(([, values]) => values.length > 0)
-      .map(([path, values]) => ({ label: `${PATH_LABELS[path]} (N=${panel.counts?.[path] ?? values.length})`, color: PATH_COLORS[path], points: ecdfPoints(values, 300) }));
-    const tails = Object.values(panel.samples)
-      .filter((v): v is number[] => !!v && v.length > 0)
-      .map((v) => percentile(v, panel.clipPercentile ?? 99.5) as number);
+    const top = i * PANEL_HEIGHT;
+    const paths = (Object.entries(panel.samples) as [PathId, number[]][]).filter(([, values]) => values.length > 0);
+    const tails = paths.map(([, values]) => percentile(values, panel.clipPercentile ?? 99.5) as number);
     const xMax = panel.xMax ?? (tails.length ? Math.max(...tails) * 1.05 : 1);
-    drawLineChart(r, { x: 0, y: i * PANEL_HEIGHT, w: WIDTH, h: PANEL_HEIGHT }, { title: panel.title, xLabel: panel.xLabel, yLabel: 'FRACTION <= X', series, xMin: panel.xMin ?? 0, xMax, yMin: 0, yMax: 1 });
+    titles.push({ text: panel.title, left: 'center', top: top + 6, textStyle: { fontSize: 15 } });
+    grids.push({ left: 64, right: 24, top: top + 48, height: PANEL_HEIGHT - 108 });
+    xAxes.push({ gridIndex: i, type: 'value', min: panel.xMin ?? 0, max: xMax, name: panel.xLabel, nameLocation: 'middle', nameGap: 28, splitLine: { show: true } });
+    yAxes.push({ gridIndex: i, type: 'value', min: 0, max: 1, interval: 0.2, name: 'fraction ≤ x', nameLocation: 'end', nameGap: 12 });
+    const names: string[] = [];
+    for (const [path, values] of paths) {
+      const name = `${PATH_LABELS[path]} (N=${panel.counts?.[path] ?? values.length})`;
+      names.push(name);
+      series.push({
+        type: 'line',
+        name,
+        xAxisIndex: i,
+        yAxisIndex: i,
+        data: ecdfPoints(values, 300).map((p) => [p.x, p.y]),
+        showSymbol: false,
+        clip: true,
+        color: PATH_COLORS[path],
+        lineStyle: { width: 2 },
+      });
+    }
+    // Bottom right inside the plot, where CDFs are lowest on the right.
+    const gridBottom = top + 48 + (PANEL_HEIGHT - 108);
+    legends.push({ data: names, orient: 'vertical', right: 36, top: gridBottom - 22 * names.length - 14, backgroundColor: '#ffffff' });
   });
-  r.text(8, PANEL_HEIGHT * panels.length + 8, footer, [90, 90, 90]);
-  return encodePng(r.width, r.height, r.pixels);
+  titles.push({ text: footer, left: 8, bottom: 6, textStyle: { fontSize: 11, fontWeight: 'normal', color: '#5a5a5a' } });
+  return { animation: false, backgroundColor: '#ffffff', title: titles, grid: grids, xAxis: xAxes, yAxis: yAxes, legend: legends, series };
+}
+
+/** The figure as an SVG document. */
+export function renderOverheadSvg(panels: PlotPanel[], footer: string): string {
+  const chart = echarts.init(null, null, { renderer: 'svg', ssr: true, width: PLOT_WIDTH, height: PANEL_HEIGHT * panels.length + FOOTER_HEIGHT });
+  try {
+    chart.setOption(overheadChartOption(panels, footer));
+    return chart.renderToSVGString();
+  } finally {
+    chart.dispose();
+  }
+}
+
+/** An SVG as PNG, at its own size (text in the machine's fonts). */
+export function svgToPng(svg: string): Buffer {
+  return new Resvg(svg, { background: '#ffffff', font: { loadSystemFonts: true, defaultFontFamily: 'DejaVu Sans' } }).render().asPng();
 }

@@ -1,16 +1,16 @@
 /**
  * `citadel-llm bench overhead`: finds wrk and nginx (and says what is missing), runs the harness,
- * writes overhead.md / overhead.json / overhead.png and the raw samples.
+ * writes overhead.md / overhead.json / overhead.svg (and .png) and the raw samples.
  */
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { join, relative, resolve } from 'node:path';
-import { simulatorModelFromConfig } from '../cli/sim-command';
+import { simulatorModelFromConfig } from '../simulator/model-from-config';
 import { loadCitadelConfig } from '../config/config-loader';
 import { analyzeOverhead, OverheadAnalysis, plotSamples } from './overhead-analysis';
 import { runOverhead } from './overhead-harness';
 import { renderOverheadMarkdown } from './overhead-markdown';
-import { renderOverheadPlot } from './overhead-plot';
+import { renderOverheadSvg, svgToPng } from './overhead-plot';
 import type { OverheadRaw } from './overhead-types';
 import { stderrProgress } from './progress';
 import { BENCH_DIR } from './prompts';
@@ -97,30 +97,30 @@ function measurementSummaries(raw: OverheadRaw) {
 export interface OverheadOutputs {
   markdown: string;
   analysis: OverheadAnalysis;
-  files: { markdown: string; json: string; png: string; raw: string };
+  files: { markdown: string; json: string; svg: string; png: string; raw: string };
 }
 
 /** Writes the run's files; the plot is referenced from the Markdown by its file name. */
 export function writeOverheadOutputs(raw: OverheadRaw, outDir: string, reportsDir: string | undefined): OverheadOutputs {
   mkdirSync(outDir, { recursive: true });
   const analysis = analyzeOverhead(raw);
-  const png = join(outDir, 'overhead.png');
   const samples = plotSamples(raw);
   const s = raw.settings;
   // The gap axis is centred on the nominal spacing, as wide as the worst path's p99.9 distortion.
   const spread = Math.max(2, ...Object.values(samples.gaps).map((g) => (gapDistortion(g ?? [], s.tokenMs, 99.9) ?? 0) * 1.1));
-  writeFileSync(
-    png,
-    renderOverheadPlot(
-      [
-        { title: 'LATENCY CDF, ONE CONNECTION', xLabel: 'LATENCY, MS (AXIS ENDS AT THE SLOWEST P99)', samples: samples.c1, counts: samples.c1Requests, clipPercentile: 99 },
-        { title: `LATENCY CDF AT ${s.rateRps} REQ/S (OPEN LOOP)`, xLabel: 'LATENCY, MS (AXIS ENDS AT THE SLOWEST P99)', samples: samples.rate, clipPercentile: 99 },
-        { title: `STREAMING: GAPS BETWEEN CHUNKS, TOKENS ${s.tokenMs} MS APART`, xLabel: 'GAP, MS', samples: samples.gaps, xMin: Math.max(0, s.tokenMs - spread), xMax: s.tokenMs + spread },
-      ],
-      `CITADEL-LLM BENCH OVERHEAD  ${raw.startedAt.slice(0, 16).replace('T', ' ')} UTC  ${raw.machine.cores} CORES  ${s.rounds} ROUNDS X ${s.durationS} S  LOAD: ${s.loadGenerator.toUpperCase()}`,
-    ),
+  const figure = renderOverheadSvg(
+    [
+      { title: 'Latency CDF, one connection', xLabel: 'latency, ms (axis ends at the slowest p99)', samples: samples.c1, counts: samples.c1Requests, clipPercentile: 99 },
+      { title: `Latency CDF at ${s.rateRps} req/s (open loop)`, xLabel: 'latency, ms (axis ends at the slowest p99)', samples: samples.rate, clipPercentile: 99 },
+      { title: `Streaming: gaps between chunks, tokens ${s.tokenMs} ms apart`, xLabel: 'gap, ms', samples: samples.gaps, xMin: Math.max(0, s.tokenMs - spread), xMax: s.tokenMs + spread },
+    ],
+    `citadel-llm bench overhead   ${raw.startedAt.slice(0, 16).replace('T', ' ')} UTC   ${raw.machine.cores} cores   ${s.rounds} rounds × ${s.durationS} s   load: ${s.loadGenerator}`,
   );
-  const markdown = renderOverheadMarkdown(raw, analysis, 'overhead.png');
+  const svg = join(outDir, 'overhead.svg');
+  writeFileSync(svg, figure);
+  const png = join(outDir, 'overhead.png');
+  writeFileSync(png, svgToPng(figure));
+  const markdown = renderOverheadMarkdown(raw, analysis, 'overhead.svg');
   const md = join(outDir, 'overhead.md');
   writeFileSync(md, markdown);
   const json = join(outDir, 'overhead.json');
@@ -133,7 +133,7 @@ export function writeOverheadOutputs(raw: OverheadRaw, outDir: string, reportsDi
     ) + '\n',
   );
   const rawFile = reportsDir === undefined ? '(not written)' : writeJsonReport(reportsDir, 'overhead_raw', raw);
-  return { markdown, analysis, files: { markdown: md, json, png, raw: rawFile } };
+  return { markdown, analysis, files: { markdown: md, json, svg, png, raw: rawFile } };
 }
 
 export async function runOverheadCli(o: OverheadCliOptions): Promise<number> {
@@ -184,6 +184,6 @@ export async function runOverheadCli(o: OverheadCliOptions): Promise<number> {
   const out = writeOverheadOutputs(raw, resolve(o.outDir ?? DEFAULT_RESULTS_DIR), o.reportsDir);
   const shown = (f: string) => relative(process.cwd(), f) || f;
   process.stdout.write(o.json ? JSON.stringify(out.analysis, null, 2) + '\n' : out.markdown);
-  process.stderr.write(`written: ${shown(out.files.markdown)}, ${shown(out.files.json)}, ${shown(out.files.png)}, ${shown(out.files.raw)}\n`);
+  process.stderr.write(`written: ${shown(out.files.markdown)}, ${shown(out.files.json)}, ${shown(out.files.svg)}, ${shown(out.files.png)}, ${shown(out.files.raw)}\n`);
   return 0;
 }

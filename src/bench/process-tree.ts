@@ -2,9 +2,8 @@
  * Memory and CPU of a process and its descendants, from Linux's /proc. A service is usually more
  * than one process (the server and its simulator child; nginx's master and workers).
  */
-import { readdirSync, readFileSync } from 'node:fs';
-
-const CLOCK_TICKS = 100; // USER_HZ on Linux
+import { readdirSync } from 'node:fs';
+import { processRssBytes, readProcessStat as readStat } from '../monitoring/process-stats';
 
 export interface ProcSample {
   /** Resident memory of the whole tree, bytes. */
@@ -13,31 +12,6 @@ export interface ProcSample {
   cpuSeconds: number;
   /** The processes counted. */
   pids: number[];
-}
-
-interface StatFields {
-  ppid: number;
-  cpuSeconds: number;
-}
-
-function readStat(pid: number): StatFields | undefined {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    // Fields after the command name (which may hold spaces) start after the last ')'.
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return { ppid: Number(fields[1]), cpuSeconds: (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS };
-  } catch {
-    return undefined;
-  }
-}
-
-function readRss(pid: number): number | undefined {
-  try {
-    const match = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-    return match ? Number(match[1]) * 1024 : undefined;
-  } catch {
-    return undefined;
-  }
 }
 
 /** True when /proc/<pid> exists (the process lives, or is a zombie). */
@@ -79,7 +53,7 @@ export function sampleProcesses(pids: readonly number[], withChildren = true): P
   let cpuSeconds = 0;
   const seen: number[] = [];
   for (const pid of all) {
-    const rss = readRss(pid);
+    const rss = processRssBytes(pid);
     const stat = readStat(pid);
     if (rss === undefined || stat === undefined) continue;
     rssBytes += rss;

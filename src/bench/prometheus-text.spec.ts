@@ -1,4 +1,4 @@
-import { parsePrometheusText, sampleValue } from './prometheus-text';
+import { parsePrometheusText, sampleSum, samplesOf, sampleValue } from './prometheus-text';
 
 describe('Prometheus text', () => {
   const text = [
@@ -23,4 +23,33 @@ describe('Prometheus text', () => {
     expect(sampleValue(samples, 'bucket')).toBe(Infinity);
     expect(sampleValue(samples, 'missing')).toBeUndefined();
   });
+
+  it('reads labelled histograms and summaries line by line, _sum and _count included', () => {
+    const samples = parsePrometheusText(
+      [
+        '# HELP vllm:e2e_request_latency_seconds Latency.',
+        '# TYPE vllm:e2e_request_latency_seconds histogram',
+        'vllm:e2e_request_latency_seconds_bucket{le="0.5",model_name="a"} 1',
+        'vllm:e2e_request_latency_seconds_bucket{le="+Inf",model_name="a"} 2',
+        'vllm:e2e_request_latency_seconds_sum{model_name="a"} 1.25',
+        'vllm:e2e_request_latency_seconds_count{model_name="a"} 2',
+        'vllm:e2e_request_latency_seconds_bucket{le="0.5",model_name="b"} 0',
+        'vllm:e2e_request_latency_seconds_bucket{le="+Inf",model_name="b"} 1',
+        'vllm:e2e_request_latency_seconds_sum{model_name="b"} 3',
+        'vllm:e2e_request_latency_seconds_count{model_name="b"} 1',
+        '# TYPE rpc summary',
+        'rpc{quantile="0.5",path="x"} 0.1',
+        'rpc_count{path="x"} 9',
+        '',
+      ].join('\n'),
+    );
+    expect(sampleValue(samples, 'vllm:e2e_request_latency_seconds_count', { model_name: 'a' })).toBe(2);
+    expect(sampleValue(samples, 'vllm:e2e_request_latency_seconds_sum', { model_name: 'b' })).toBe(3);
+    expect(sampleValue(samples, 'vllm:e2e_request_latency_seconds_bucket', { model_name: 'a', le: '+Inf' })).toBe(2);
+    expect(sampleSum(samples, 'vllm:e2e_request_latency_seconds_count')).toBe(3);
+    expect(samplesOf(samples, 'vllm:e2e_request_latency_seconds_bucket')).toHaveLength(4);
+    expect(sampleValue(samples, 'rpc', { quantile: '0.5' })).toBe(0.1);
+    expect(sampleValue(samples, 'rpc_count', { path: 'x' })).toBe(9);
+  });
+
 });

@@ -4,7 +4,7 @@
  * its memory and CPU are read.
  */
 import { ModelServiceConfig } from '../config/model-config';
-import { simulatorModelFromConfig } from '../cli/sim-command';
+import { simulatorModelFromConfig } from '../simulator/model-from-config';
 import { INSTANT_PROFILE } from '../simulator/profiles';
 import { apiBase } from './chat-client';
 import { startGateway } from './gateway-launcher';

@@ -1,4 +1,4 @@
-import { classifySseData, SseDataReader } from './sse-reader';
+import { classifySseData, SseDataReader, sseDataOf } from './sse-reader';
 
 describe('SSE reader', () => {
   it('returns complete events however the chunks were cut', () => {
@@ -15,6 +15,13 @@ describe('SSE reader', () => {
     const reader = new SseDataReader();
     expect(reader.push('data: x\r')).toEqual([]);
     expect(reader.push('\n\r\ndata: y\r\n\r\n')).toEqual(['x', 'y']);
+  });
+
+  it('keeps event names, ids and comments apart from the data, and joins multi-line data', () => {
+    const reader = new SseDataReader();
+    expect(reader.pushEvents(': keep-alive\n\nevent: error\nid: 7\ndata: a\ndata: b\n\n')).toEqual([{ event: 'error', id: '7', data: 'a\nb' }]);
+    expect(reader.comments).toEqual(['keep-alive']);
+    expect(sseDataOf('data: x\n\ndata: unfinished')).toEqual(['x']);
   });
 
   it('tells content events from the rest', () => {

@@ -1,29 +1,40 @@
 /**
  * Reads an OpenAI server-sent-event stream as it arrives: complete `data:` payloads out of
- * arbitrarily cut chunks, and which of them carry generated text.
+ * arbitrarily cut chunks (parsed by eventsource-parser), and which of them carry generated text.
+ * The benchmarks and the tests read streams with it; the gateway's own relay does not (it keeps
+ * the engine's bytes: services/streaming/sse-event-splitter.ts).
  */
+import { createParser, EventSourceMessage, EventSourceParser } from 'eventsource-parser';
 
 export class SseDataReader {
-  private buffer = '';
+  private readonly completed: EventSourceMessage[] = [];
+  private readonly commentList: string[] = [];
+  private readonly parser: EventSourceParser;
+
+  constructor() {
+    this.parser = createParser({ onEvent: (event) => this.completed.push(event), onComment: (comment) => this.commentList.push(comment) });
+  }
 
   /** Feeds one chunk; returns the `data:` payloads of the events it completed. */
   push(chunk: string): string[] {
-    this.buffer = (this.buffer + chunk).replace(/\r\n/g, '\n');
-    const out: string[] = [];
-    let end = this.buffer.indexOf('\n\n');
-    while (end !== -1) {
-      const event = this.buffer.slice(0, end);
-      this.buffer = this.buffer.slice(end + 2);
-      const data = event
-        .split('\n')
-        .filter((line) => line.startsWith('data:'))
-        .map((line) => line.slice(5).replace(/^ /, ''))
-        .join('\n');
-      if (data !== '') out.push(data);
-      end = this.buffer.indexOf('\n\n');
-    }
-    return out;
+    return this.pushEvents(chunk).map((e) => e.data);
   }
+
+  /** Feeds one chunk; returns the events it completed, with their `event:` and `id:` fields. */
+  pushEvents(chunk: string): EventSourceMessage[] {
+    this.parser.feed(chunk);
+    return this.completed.splice(0);
+  }
+
+  /** The comment lines (`: ...`) read so far. */
+  get comments(): readonly string[] {
+    return this.commentList;
+  }
+}
+
+/** The `data:` payloads of a whole SSE body, in order. */
+export function sseDataOf(body: string): string[] {
+  return new SseDataReader().push(body);
 }
 
 export type SseEventKind = 'content' | 'other' | 'done' | 'error';

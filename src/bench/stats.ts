@@ -3,22 +3,16 @@
  * Pure functions over plain arrays; every harness number goes through here.
  */
 
+import { percentileOfSorted } from '../common/percentile';
+
 /** A copy sorted ascending (NaN dropped). */
 export function sortedCopy(values: readonly number[]): number[] {
   return values.filter((v) => !Number.isNaN(v)).sort((a, b) => a - b);
 }
 
-/**
- * The p-th percentile (0..100) of values already sorted ascending, by linear interpolation
- * between the closest ranks (numpy's default, "type 7"). Undefined for an empty list.
- */
+/** The p-th percentile (0..100) of values already sorted ascending: the project's one definition (common/percentile.ts). */
 export function percentileSorted(sorted: readonly number[], p: number): number | undefined {
-  if (sorted.length === 0) return undefined;
-  if (!(p >= 0 && p <= 100)) throw new RangeError(`percentile must be within 0..100 (got ${p})`);
-  const rank = (p / 100) * (sorted.length - 1);
-  const lo = Math.floor(rank);
-  const hi = Math.ceil(rank);
-  return sorted[lo] + (sorted[hi] - sorted[lo]) * (rank - lo);
+  return percentileOfSorted(sorted, p);
 }
 
 export function percentile(values: readonly number[], p: number): number | undefined {

@@ -1,20 +1,25 @@
-import { request } from 'undici';
+import waitOn from 'wait-on';
 
-/** Polls `url` until it answers 200; fails after the timeout or as soon as `alive()` is false. */
+/** How long one wait-on call polls before `alive()` is asked again (wait-on cannot be cancelled). */
+const SLICE_MS = 1_000;
+
+/**
+ * Waits until `url` answers 200 (wait-on polls it); fails after the timeout, or within a second
+ * once `alive()` is false (the process that should answer has exited: no point waiting longer).
+ */
 export async function waitForHttp(url: string, timeoutMs: number, alive: () => boolean = () => true): Promise<void> {
+  const resource = url.replace(/^http(s?):\/\//, 'http$1-get://');
   const deadline = Date.now() + timeoutMs;
-  let last = '';
-  while (Date.now() < deadline) {
+  let last = 'no answer';
+  for (;;) {
     if (!alive()) throw new Error(`the process behind ${url} exited`);
+    const left = deadline - Date.now();
+    if (left <= 0) throw new Error(`${url} did not answer 200 within ${timeoutMs} ms (${last})`);
     try {
-      const res = await request(url, { headersTimeout: 2_000, bodyTimeout: 2_000 });
-      await res.body.dump();
-      if (res.statusCode === 200) return;
-      last = `HTTP ${res.statusCode}`;
+      await waitOn({ resources: [resource], timeout: Math.min(SLICE_MS, left), interval: 100, httpTimeout: 2_000, window: 0, validateStatus: (status) => status === 200 });
+      return;
     } catch (error) {
       last = (error as Error).message;
     }
-    await new Promise((r) => setTimeout(r, 100));
   }
-  throw new Error(`${url} did not answer 200 within ${timeoutMs} ms (${last})`);
 }

@@ -1,119 +1,131 @@
 import { join, resolve } from 'node:path';
+import type { Command } from 'commander';
 import { isLoadProfileName, LOAD_PROFILES } from '../bench/arrival-schedule';
-import { CertifyCliOptions, runCertifyCli } from '../bench/certify-run';
+import type { CertifyCliOptions } from '../bench/certify-run';
 import { exitOnSignal } from '../bench/exit-on-signal';
-import { lifecycleTable, LifecycleOptions, runLifecycle } from '../bench/lifecycle-harness';
-import { LoadCliOptions, runLoadCli } from '../bench/load-run';
-import { OverheadCliOptions, runOverheadCli } from '../bench/overhead-run';
+import type { LifecycleOptions } from '../bench/lifecycle-harness';
+import type { LoadCliOptions } from '../bench/load-run';
+import type { OverheadCliOptions } from '../bench/overhead-run';
 import { ConfigValidationError } from '../config/config-problem';
 import { MODEL_IDS, isModelId } from '../config/model-ids';
-import { parseFlags } from './parse-flags';
+import { cliCommand, helpText, OptionValues, parseCommand } from './command-line';
 import { UsageError } from './usage-error';
 
-export const BENCH_USAGE = `Usage: citadel-llm bench <harness> [options]
+/** `citadel-llm bench`: its harnesses, for the help. */
+function benchCommand(): Command {
+  const bench = cliCommand('citadel-llm bench', 'Benchmarks and certification.').usage('<harness> [options]');
+  bench.addHelpText(
+    'after',
+    '\nRun "citadel-llm bench <harness> --help" for its options. Exit codes: 0 PASS (or done), 1 FAIL\n(or the run failed), 2 usage or configuration error.',
+  );
+  for (const [name, entry] of Object.entries(HARNESSES)) bench.command(name).summary(entry.command().summary());
+  return bench;
+}
 
-Harnesses:
-  certify    TC-L1-COMP-MIXTRAL-003 for any model: latency, throughput, concurrency, resources, quality
-  load       TC-L3-PERF-LOAD-001: constant-arrival-rate load (baseline, ramp, sustained)
-  overhead   the gateway's own cost: direct vs gateway vs nginx, side by side
-  lifecycle  seed 1.1's service timings with a managed engine: start, restart, engine recovery
+/** The options certify and load share: which service, how to measure it, where reports go. */
+function withServiceOptions(command: Command, model: string): Command {
+  return command
+    .option('--model <id>', model)
+    .option('--url <url>', "the service (default http://127.0.0.1:<the model's port>); a model port, the gateway, or vLLM itself")
+    .option('--start', 'start the model here for the run instead (its own process, on free loopback ports, engine: a simulator process)')
+    .option('--sim-profile <p>', "with --start: config (the model's latency profile) | instant")
+    .option('--pid <pid>', "memory and CPU from /proc/PID and its children (default: the service's /metrics; with --start: the processes started)")
+    .option('--api-key <key>', 'sent as "Authorization: Bearer KEY"')
+    .option('--config-dir <dir>', 'configuration folder')
+    .option('--reports-dir <dir>', '(default reports)');
+}
 
-Run "citadel-llm bench <harness> --help" for its options. Exit codes: 0 PASS (or done), 1 FAIL
-(or the run failed), 2 usage or configuration error.`;
-
-export const CERTIFY_USAGE = `Usage: citadel-llm bench certify --model <id> [options]
-
-Runs TC-L1-COMP-MIXTRAL-003's steps against a running service: single-request latency (the
+function certifyCommand(): Command {
+  return withServiceOptions(
+    cliCommand(
+      'citadel-llm bench certify',
+      `Runs TC-L1-COMP-MIXTRAL-003's steps against a running service: single-request latency (the
 "complex" prompt), throughput of a concurrent batch, mean latency of concurrent requests, the
 service's peak memory and CPU, and a heuristic answer-quality score; targets from the model's
 config. Writes reports/performance_TC-L1-COMP-MIXTRAL-003_<model>_<timestamp>.json and prints a
-table with PASS/FAIL per criterion. Exit 0 on PASS, 1 on FAIL.
+table with PASS/FAIL per criterion. Exit 0 on PASS, 1 on FAIL.`,
+    )
+      .summary('TC-L1-COMP-MIXTRAL-003 for any model: latency, throughput, concurrency, resources, quality')
+      .usage('--model <id> [options]'),
+    `${MODEL_IDS.join(' | ')} (required)`,
+  )
+    .option('--requests <n>', "step 2's concurrent batch (default 50)")
+    .option('--concurrency <n>', "step 3's concurrent requests (default 10)")
+    .option('--max-tokens <n>', 'max_tokens of each request (default 256)')
+    .option('--temperature <f>', '(default 0.7)')
+    .option('--latency-target-ms <n>', 'instead of performance.target_latency_ms')
+    .option('--throughput-target-rps <n>', 'instead of performance.target_throughput_rps (the seed says 50)')
+    .option('--prompts <file>', 'test prompts (default bench/data/performance_test_prompts.json)')
+    .option('--timeout-ms <n>', 'per request (default 120000)')
+    .option('--json', 'print the report as JSON instead of the table')
+    .option('--quiet', 'no progress lines');
+}
 
-Options:
-  --model ID                 ${MODEL_IDS.join(' | ')} (required)
-  --url URL                  the service (default http://127.0.0.1:<the model's port>); a model
-                             port, the gateway, or vLLM itself
-  --start                    start the model here for the run instead (its own process, on free
-                             loopback ports, engine: a simulator process)
-  --sim-profile P            with --start: config (the model's latency profile) | instant
-  --pid PID                  memory and CPU from /proc/PID and its children (default: the
-                             service's /metrics; with --start: the processes started)
-  --requests N               step 2's concurrent batch (default 50)
-  --concurrency N            step 3's concurrent requests (default 10)
-  --max-tokens N             max_tokens of each request (default 256)
-  --temperature F            (default 0.7)
-  --latency-target-ms N      instead of performance.target_latency_ms
-  --throughput-target-rps N  instead of performance.target_throughput_rps (the seed says 50)
-  --prompts FILE             test prompts (default bench/data/performance_test_prompts.json)
-  --timeout-ms N             per request (default 120000)
-  --api-key KEY              sent as "Authorization: Bearer KEY"
-  --reports-dir DIR          (default reports)
-  --config-dir DIR           configuration folder
-  --json                     print the report as JSON instead of the table
-  --quiet                    no progress lines
-  -h, --help                 this help`;
-
-export const LOAD_USAGE = `Usage: citadel-llm bench load --model <id> [--profile baseline|ramp|sustained] [options]
-
-TC-L3-PERF-LOAD-001: requests at a constant arrival rate (they leave on schedule whatever the
+function loadCommand(): Command {
+  return withServiceOptions(
+    cliCommand(
+      'citadel-llm bench load',
+      `TC-L3-PERF-LOAD-001: requests at a constant arrival rate (they leave on schedule whatever the
 answers do), cycling through the test prompts. Profiles: baseline ${LOAD_PROFILES.baseline.startRps} req/s for ${LOAD_PROFILES.baseline.durationS} s; ramp
 ${LOAD_PROFILES.ramp.startRps} → ${LOAD_PROFILES.ramp.endRps} req/s over ${LOAD_PROFILES.ramp.durationS} s; sustained ${LOAD_PROFILES.sustained.startRps} req/s for ${LOAD_PROFILES.sustained.durationS} s. Reports the success ratio, latency
 percentiles, the achieved rate and the service's memory drift; writes
-reports/load_TC-L3-PERF-LOAD-001_<model>_<profile>_<timestamp>.json. Exit 0 on PASS, 1 on FAIL.
+reports/load_TC-L3-PERF-LOAD-001_<model>_<profile>_<timestamp>.json. Exit 0 on PASS, 1 on FAIL.`,
+    )
+      .summary('TC-L3-PERF-LOAD-001: constant-arrival-rate load (baseline, ramp, sustained)')
+      .usage('--model <id> [--profile baseline|ramp|sustained] [options]'),
+    `${MODEL_IDS.join(' | ')} (required)`,
+  )
+    .option('--profile <p>', 'baseline | ramp | sustained (default baseline)')
+    .option('--duration <s>', 'seconds (shortens or lengthens the profile; a ramp keeps its rates)')
+    .option('--max-tokens <n>', 'max_tokens of each request (default 64)')
+    .option('--timeout-ms <n>', 'per request (default 60000)')
+    .option('--max-in-flight <n>', 'due requests beyond this many in flight are dropped (default 1000)')
+    .option('--latency-target-ms <n>', 'p95 target instead of performance.target_latency_ms')
+    .option('--min-success <f>', 'success ratio to pass (default 0.99)')
+    .option('--max-memory-drift-pct <f>', 'memory growth allowed from the first to the last tenth (default 10)')
+    .option('--json', 'print the report as JSON instead of the table')
+    .option('--quiet', 'no progress lines');
+}
 
-Options:
-  --model ID                 ${MODEL_IDS.join(' | ')} (required)
-  --profile P                baseline | ramp | sustained (default baseline)
-  --duration S               seconds (shortens or lengthens the profile; a ramp keeps its rates)
-  --url URL, --start, --sim-profile P, --pid PID, --api-key KEY, --config-dir DIR, --reports-dir DIR
-                             as for certify
-  --max-tokens N             max_tokens of each request (default 64)
-  --timeout-ms N             per request (default 60000)
-  --max-in-flight N          due requests beyond this many in flight are dropped (default 1000)
-  --latency-target-ms N      p95 target instead of performance.target_latency_ms
-  --min-success F            success ratio to pass (default 0.99)
-  --max-memory-drift-pct F   memory growth allowed from the first to the last tenth (default 10)
-  --json, --quiet, -h, --help`;
-
-export const OVERHEAD_USAGE = `Usage: citadel-llm bench overhead [options]
-
-The gateway's cost on this machine, one run, side by side: A load → simulator (instant
+function overheadCommand(): Command {
+  return cliCommand(
+    'citadel-llm bench overhead',
+    `The gateway's cost on this machine, one run, side by side: A load → simulator (instant
 profile); B load → gateway model port → simulator; C load → nginx → simulator (when nginx is
 installed). Every server runs in its own process; load comes from wrk (or, without it, a Node
 load generator in its own process). Rounds interleave A/B/C at the same concurrency. Measures
 max throughput, latency at c=1 and at a fixed moderate rate, streaming time to first token and
 inter-chunk gap distortion, and the proxy's memory holding many idle-ish streams. Writes
-overhead.md, overhead.json and overhead.png to --out-dir and the raw samples to reports/.
+overhead.md, overhead.json, overhead.svg and overhead.png to --out-dir and the raw samples to
+reports/.`,
+  )
+    .summary("the gateway's own cost: direct vs gateway vs nginx, side by side")
+    .option('--model <id>', 'the model port and simulator model (default mixtral-8x7b)')
+    .option('--rounds <n>', 'interleaved rounds (default 3)')
+    .option('--duration <s>', 'seconds per measurement (default 5)')
+    .option('--warmup <s>', 'warm-up per path and phase (default 1; 0: none)')
+    .option('--connections <n>', 'closed-loop concurrency for max throughput (default 64)')
+    .option('--rate <n|auto>', "the fixed moderate rate, req/s (default auto: a quarter of the slowest path's max throughput in round 1)")
+    .option('--max-tokens <n>', 'tokens per request/response answer (default 16)')
+    .option('--stream-concurrency <n>', 'concurrent streams (default 16)')
+    .option('--stream-tokens <n>', 'tokens per stream (default 64)')
+    .option('--token-ms <n>', "the simulator's time between tokens when streaming (default 20)")
+    .option('--idle-streams <n>', 'streams held at once for the memory figure (default 1000; 0: skip)')
+    .option('--idle-token-ms <n>', 'time between tokens of those streams (default 1000)')
+    .option('--hold <s>', 'how long they are held while memory is sampled (default 3)')
+    .option('--load <auto|wrk|node>', 'the closed-loop load generator (default auto: wrk when installed)')
+    .option('--wrk <path>', 'the wrk executable (default: found on PATH)')
+    .option('--nginx <auto|off|path>', 'the reference proxy (default auto: found on PATH or /usr/sbin)')
+    .option('--nginx-workers <n>', "nginx worker processes (default 1, like the gateway's one event loop)")
+    .option('--out-dir <dir>', "(default the package's bench/results)")
+    .option('--reports-dir <dir>', 'where the raw samples go (default reports)')
+    .option('--from-raw <file>', "measure nothing: analyse a saved run's raw samples again and rewrite the files in --out-dir")
+    .option('--config-dir <dir>', 'configuration folder')
+    .option('--json', 'print the analysis as JSON instead of the Markdown table')
+    .option('--quiet', 'no progress lines');
+}
 
-Options:
-  --model ID               the model port and simulator model (default mixtral-8x7b)
-  --rounds N               interleaved rounds (default 3)
-  --duration S             seconds per measurement (default 5)
-  --warmup S               warm-up per path and phase (default 1; 0: none)
-  --connections N          closed-loop concurrency for max throughput (default 64)
-  --rate N|auto            the fixed moderate rate, req/s (default auto: a quarter of the
-                           slowest path's max throughput in round 1)
-  --max-tokens N           tokens per request/response answer (default 16)
-  --stream-concurrency N   concurrent streams (default 16)
-  --stream-tokens N        tokens per stream (default 64)
-  --token-ms N             the simulator's time between tokens when streaming (default 20)
-  --idle-streams N         streams held at once for the memory figure (default 1000; 0: skip)
-  --idle-token-ms N        time between tokens of those streams (default 1000)
-  --hold S                 how long they are held while memory is sampled (default 3)
-  --load auto|wrk|node     the closed-loop load generator (default auto: wrk when installed)
-  --wrk PATH               the wrk executable (default: found on PATH)
-  --nginx auto|off|PATH    the reference proxy (default auto: found on PATH or /usr/sbin)
-  --nginx-workers N        nginx worker processes (default 1, like the gateway's one event loop)
-  --out-dir DIR            (default the package's bench/results)
-  --reports-dir DIR        where the raw samples go (default reports)
-  --from-raw FILE          measure nothing: analyse a saved run's raw samples again and rewrite
-                           the files in --out-dir
-  --config-dir DIR         configuration folder
-  --json                   print the analysis as JSON instead of the Markdown table
-  --quiet                  no progress lines
-  -h, --help               this help`;
-
-type Values = Record<string, string | boolean | (string | boolean)[] | undefined>;
+type Values = OptionValues;
 
 function str(values: Values, name: string): string | undefined {
   const v = values[name];
@@ -164,22 +176,6 @@ function simProfileFlag(values: Values, usage: string): 'config' | 'instant' {
   return p;
 }
 
-const SERVICE_FLAGS = {
-  model: { type: 'string' },
-  url: { type: 'string' },
-  start: { type: 'boolean' },
-  'sim-profile': { type: 'string' },
-  pid: { type: 'string' },
-  'api-key': { type: 'string' },
-  'config-dir': { type: 'string' },
-  'reports-dir': { type: 'string' },
-  'max-tokens': { type: 'string' },
-  'timeout-ms': { type: 'string' },
-  'latency-target-ms': { type: 'string' },
-  json: { type: 'boolean' },
-  quiet: { type: 'boolean' },
-} as const;
-
 function noPositionals(positionals: string[], usage: string): void {
   if (positionals.length) throw new UsageError(`unexpected argument "${positionals[0]}"`, usage);
 }
@@ -204,19 +200,11 @@ function serviceOptions(values: Values, usage: string) {
 }
 
 export function parseCertifyArgs(argv: string[]): CertifyCliOptions | 'help' {
-  const { values, positionals } = parseFlags(
-    argv,
-    {
-      ...SERVICE_FLAGS,
-      requests: { type: 'string' },
-      concurrency: { type: 'string' },
-      temperature: { type: 'string' },
-      'throughput-target-rps': { type: 'string' },
-      prompts: { type: 'string' },
-    },
-    CERTIFY_USAGE,
-  );
-  if (values.help) return 'help';
+  const command = certifyCommand();
+  const CERTIFY_USAGE = helpText(command);
+  const parsed = parseCommand(command, argv);
+  if (parsed === 'help') return 'help';
+  const { values, positionals } = parsed;
   noPositionals(positionals, CERTIFY_USAGE);
   return {
     ...serviceOptions(values, CERTIFY_USAGE),
@@ -231,19 +219,11 @@ export function parseCertifyArgs(argv: string[]): CertifyCliOptions | 'help' {
 }
 
 export function parseLoadArgs(argv: string[]): LoadCliOptions | 'help' {
-  const { values, positionals } = parseFlags(
-    argv,
-    {
-      ...SERVICE_FLAGS,
-      profile: { type: 'string' },
-      duration: { type: 'string' },
-      'max-in-flight': { type: 'string' },
-      'min-success': { type: 'string' },
-      'max-memory-drift-pct': { type: 'string' },
-    },
-    LOAD_USAGE,
-  );
-  if (values.help) return 'help';
+  const command = loadCommand();
+  const LOAD_USAGE = helpText(command);
+  const parsed = parseCommand(command, argv);
+  if (parsed === 'help') return 'help';
+  const { values, positionals } = parsed;
   noPositionals(positionals, LOAD_USAGE);
   const profile = str(values, 'profile') ?? 'baseline';
   if (!isLoadProfileName(profile)) throw new UsageError(`--profile: expected ${Object.keys(LOAD_PROFILES).join(', ')}, got "${profile}"`, LOAD_USAGE);
@@ -260,37 +240,11 @@ export function parseLoadArgs(argv: string[]): LoadCliOptions | 'help' {
 }
 
 export function parseOverheadArgs(argv: string[]): OverheadCliOptions | 'help' {
-  const u = OVERHEAD_USAGE;
-  const { values, positionals } = parseFlags(
-    argv,
-    {
-      model: { type: 'string' },
-      rounds: { type: 'string' },
-      duration: { type: 'string' },
-      warmup: { type: 'string' },
-      connections: { type: 'string' },
-      rate: { type: 'string' },
-      'max-tokens': { type: 'string' },
-      'stream-concurrency': { type: 'string' },
-      'stream-tokens': { type: 'string' },
-      'token-ms': { type: 'string' },
-      'idle-streams': { type: 'string' },
-      'idle-token-ms': { type: 'string' },
-      hold: { type: 'string' },
-      load: { type: 'string' },
-      wrk: { type: 'string' },
-      nginx: { type: 'string' },
-      'nginx-workers': { type: 'string' },
-      'out-dir': { type: 'string' },
-      'reports-dir': { type: 'string' },
-      'from-raw': { type: 'string' },
-      'config-dir': { type: 'string' },
-      json: { type: 'boolean' },
-      quiet: { type: 'boolean' },
-    },
-    u,
-  );
-  if (values.help) return 'help';
+  const command = overheadCommand();
+  const u = helpText(command);
+  const parsed = parseCommand(command, argv);
+  if (parsed === 'help') return 'help';
+  const { values, positionals } = parsed;
   noPositionals(positionals, u);
   const load = str(values, 'load') ?? 'auto';
   if (load !== 'auto' && load !== 'wrk' && load !== 'node') throw new UsageError(`--load: expected auto, wrk or node, got "${load}"`, u);
@@ -323,26 +277,28 @@ export function parseOverheadArgs(argv: string[]): OverheadCliOptions | 'help' {
   };
 }
 
-export const LIFECYCLE_USAGE = `Usage: citadel-llm bench lifecycle [options]
-
-Seed 1.1's service timings, with the model's engine in managed mode: \`serve <model>\` started
+function lifecycleCommand(): Command {
+  return cliCommand(
+    'citadel-llm bench lifecycle',
+    `Seed 1.1's service timings, with the model's engine in managed mode: \`serve <model>\` started
 until its first answer (target < 30 s), the engine process killed until the first answer again
 (the restart with backoff), and a service restart (SIGTERM, start) until its first answer
-(target < 15 s). Exit 0 when the targets are met, 1 otherwise.
-
-Options:
-  --model ID      ${MODEL_IDS.join(' | ')} (default phi-3-mini)
-  --vllm PATH     the engine executable (default: the stand-in test/fixtures/fake-vllm/vllm,
-                  which accepts vLLM's flags and serves the simulator; give the real vllm on a GPU host)
-  --rounds N      (default 3)
-  --config-dir D  configuration folder
-  --json          the report as JSON
-  -h, --help      this help`;
+(target < 15 s). Exit 0 when the targets are met, 1 otherwise.`,
+  )
+    .summary("seed 1.1's service timings with a managed engine: start, restart, engine recovery")
+    .option('--model <id>', `${MODEL_IDS.join(' | ')} (default phi-3-mini)`)
+    .option('--vllm <path>', 'the engine executable (default: the stand-in test/fixtures/fake-vllm/vllm, which accepts vLLM\'s flags and serves the simulator; give the real vllm on a GPU host)')
+    .option('--rounds <n>', '(default 3)')
+    .option('--config-dir <dir>', 'configuration folder')
+    .option('--json', 'the report as JSON');
+}
 
 function parseLifecycleArgs(argv: string[]): LifecycleOptions & { json: boolean } | 'help' {
-  const u = LIFECYCLE_USAGE;
-  const { values, positionals } = parseFlags(argv, { model: { type: 'string' }, vllm: { type: 'string' }, rounds: { type: 'string' }, 'config-dir': { type: 'string' }, json: { type: 'boolean' } }, u);
-  if (values.help) return 'help';
+  const command = lifecycleCommand();
+  const u = helpText(command);
+  const parsed = parseCommand(command, argv);
+  if (parsed === 'help') return 'help';
+  const { values, positionals } = parsed;
   if (positionals.length) throw new UsageError(`unexpected argument "${positionals[0]}"`, u);
   const model = str(values, 'model') ?? 'phi-3-mini';
   if (!isModelId(model)) throw new UsageError(`--model must be one of ${MODEL_IDS.join(', ')}`, u);
@@ -356,55 +312,58 @@ function parseLifecycleArgs(argv: string[]): LifecycleOptions & { json: boolean 
 }
 
 async function runLifecycleCli(options: LifecycleOptions & { json: boolean }): Promise<number> {
+  const { lifecycleTable, runLifecycle } = await import('../bench/lifecycle-harness');
   const report = await runLifecycle({ ...options, progress: options.json ? undefined : (line) => process.stderr.write(line + '\n') });
   process.stdout.write((options.json ? JSON.stringify(report, null, 2) : lifecycleTable(report)) + '\n');
   return report.median.startS < report.targets.startS && report.median.restartS < report.targets.restartS ? 0 : 1;
 }
 
-const HARNESSES: Record<string, { usage: string; run: (argv: string[]) => Promise<number> }> = {
+// The harnesses' code (charts, process control) is loaded only when one runs: `citadel-llm sim`
+// and `serve` start without it.
+const HARNESSES: Record<string, { command: () => Command; run: (argv: string[]) => Promise<number> }> = {
   certify: {
-    usage: CERTIFY_USAGE,
+    command: certifyCommand,
     run: async (argv) => {
       const o = parseCertifyArgs(argv);
-      return o === 'help' ? help(CERTIFY_USAGE) : runCertifyCli(o);
+      return o === 'help' ? help(certifyCommand()) : (await import('../bench/certify-run')).runCertifyCli(o);
     },
   },
   load: {
-    usage: LOAD_USAGE,
+    command: loadCommand,
     run: async (argv) => {
       const o = parseLoadArgs(argv);
-      return o === 'help' ? help(LOAD_USAGE) : runLoadCli(o);
-    },
-  },
-  lifecycle: {
-    usage: LIFECYCLE_USAGE,
-    run: async (argv) => {
-      const o = parseLifecycleArgs(argv);
-      return o === 'help' ? help(LIFECYCLE_USAGE) : runLifecycleCli(o);
+      return o === 'help' ? help(loadCommand()) : (await import('../bench/load-run')).runLoadCli(o);
     },
   },
   overhead: {
-    usage: OVERHEAD_USAGE,
+    command: overheadCommand,
     run: async (argv) => {
       const o = parseOverheadArgs(argv);
-      return o === 'help' ? help(OVERHEAD_USAGE) : runOverheadCli(o);
+      return o === 'help' ? help(overheadCommand()) : (await import('../bench/overhead-run')).runOverheadCli(o);
+    },
+  },
+  lifecycle: {
+    command: lifecycleCommand,
+    run: async (argv) => {
+      const o = parseLifecycleArgs(argv);
+      return o === 'help' ? help(lifecycleCommand()) : runLifecycleCli(o);
     },
   },
 };
 
-function help(usage: string): number {
-  process.stdout.write(usage + '\n');
+function help(command: Command): number {
+  process.stdout.write(helpText(command) + '\n');
   return 0;
 }
 
 export async function runBenchCommand(argv: string[]): Promise<number> {
   const [harness, ...rest] = argv;
   if (!harness || harness === '--help' || harness === '-h') {
-    process.stdout.write(BENCH_USAGE + '\n');
+    process.stdout.write(helpText(benchCommand()) + '\n');
     return harness ? 0 : 2;
   }
   const entry = HARNESSES[harness];
-  if (!entry) throw new UsageError(`unknown harness "${harness}"`, BENCH_USAGE);
+  if (!entry) throw new UsageError(`unknown harness "${harness}"`, helpText(benchCommand()));
   try {
     return await exitOnSignal(() => entry.run(rest));
   } catch (error) {

@@ -1,25 +1,30 @@
 import { ConfigValidationError } from '../config/config-problem';
-import { runServeCommand, SERVE_USAGE } from './serve-command';
-import { runServicesCommand, SERVICES_USAGE } from './services-command';
-import { runSimCli, SIM_CLI_USAGE } from './sim-command';
-import { BENCH_USAGE, runBenchCommand } from './bench-command';
+import { runServeCommand } from './serve-command';
+import { runServicesCommand } from './services-command';
+import { runSimCli } from './sim-command';
+import { runBenchCommand } from './bench-command';
+import { cliCommand, helpText } from './command-line';
+import type { Command } from 'commander';
 import { UsageError } from './usage-error';
 
-export const MAIN_USAGE = `Usage: citadel-llm <command> [options]
+/** The top-level help, written by commander from the commands' summaries. */
+function mainCommand(): Command {
+  const main = cliCommand('citadel-llm', 'OpenAI-compatible server for four models on vLLM, its simulator, services and benchmarks.').usage('<command> [options]');
+  main.command('serve [model...]').summary('serve all enabled models and the gateway, or only the named models');
+  main.command('services <command>').summary('list, render, install, validate and control the systemd services');
+  main.command('sim').summary('run the vLLM simulator');
+  main.command('bench <harness>').summary('benchmarks and certification');
+  main.addHelpText('after', '\nRun "citadel-llm <command> --help" for a command\'s options.');
+  return main;
+}
 
-Commands:
-  serve [model...]      serve all enabled models and the gateway, or only the named models
-  services <command>    list, render, install, validate and control the systemd services
-  sim                   run the vLLM simulator
-  bench <harness>       benchmarks and certification
+export const MAIN_USAGE = helpText(mainCommand());
 
-Run "citadel-llm <command> --help" for a command's options.`;
-
-const COMMANDS: Record<string, { run: (argv: string[]) => Promise<number>; usage: string }> = {
-  serve: { run: runServeCommand, usage: SERVE_USAGE },
-  services: { run: runServicesCommand, usage: SERVICES_USAGE },
-  sim: { run: runSimCli, usage: SIM_CLI_USAGE },
-  bench: { run: runBenchCommand, usage: BENCH_USAGE },
+const COMMANDS: Record<string, { run: (argv: string[]) => Promise<number> }> = {
+  serve: { run: runServeCommand },
+  services: { run: runServicesCommand },
+  sim: { run: runSimCli },
+  bench: { run: runBenchCommand },
 };
 
 /** Runs one command line and resolves its exit code: 0 ok, 1 failure, 2 usage or configuration error. */

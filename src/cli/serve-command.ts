@@ -1,27 +1,31 @@
 import { Logger } from '@nestjs/common';
 import { nestLogLevels } from '../config/log-levels';
-import { ServiceOrchestrator } from '../orchestration/service-orchestrator';
+import { ServiceOrchestrator } from '../server/service-orchestrator';
 import { loadConfigForCommand } from './load-config';
-import { parseFlags } from './parse-flags';
+import type { Command } from 'commander';
+import { MODEL_IDS } from '../config/model-ids';
+import { cliCommand, helpText, parseCommand } from './command-line';
 
-export const SERVE_USAGE = `Usage: citadel-llm serve [model...] [options]
+function serveCommand(): Command {
+  return cliCommand(
+    'citadel-llm serve',
+    `Serves the named models (default: every enabled one) on their ports, each with its engine,
+and the gateway on :8000 when serving all of them. Stops cleanly on SIGINT or SIGTERM.`,
+  )
+    .argument('[model...]', MODEL_IDS.join(', '))
+    .option('--config-dir <dir>', "configuration folder (default: $CITADEL_CONFIG_DIR or the package's config/)")
+    .option('--host <host>', 'bind every listener to HOST instead of the configured hosts');
+}
 
-Serves the named models (default: every enabled one) on their ports, each with its engine,
-and the gateway on :8000 when serving all of them. Stops cleanly on SIGINT or SIGTERM.
-
-Models: mixtral-8x7b, openchat-3.5, phi-3-mini, yi-34b
-
-Options:
-  --config-dir DIR   configuration folder (default: $CITADEL_CONFIG_DIR or the package's config/)
-  --host HOST        bind every listener to HOST instead of the configured hosts
-  -h, --help         this help`;
+export const SERVE_USAGE = helpText(serveCommand());
 
 export async function runServeCommand(argv: string[]): Promise<number> {
-  const { values, positionals } = parseFlags(argv, { 'config-dir': { type: 'string' }, host: { type: 'string' } }, SERVE_USAGE);
-  if (values.help) {
+  const parsed = parseCommand(serveCommand(), argv);
+  if (parsed === 'help') {
     process.stdout.write(SERVE_USAGE + '\n');
     return 0;
   }
+  const { values, positionals } = parsed;
   const loadOptions = { configDir: values['config-dir'] as string | undefined, only: positionals.length ? positionals : undefined };
   const config = loadConfigForCommand(loadOptions);
   // monitoring.log_level: the logger's level (the most verbose of the served models').

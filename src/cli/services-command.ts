@@ -1,4 +1,4 @@
-import { runServiceManagerCommand, SERVICE_MANAGER_COMMANDS, SERVICE_MANAGER_USAGE } from '../services/core/service-manager/service-manager-cli';
+import { runServiceManagerCommand, SERVICE_MANAGER_COMMANDS, SERVICE_MANAGER_USAGE } from './service-manager-cli';
 import { loadConfigForCommand } from './load-config';
 import { parseFlags } from './parse-flags';
 import { ServiceManager } from '../services/core/service-manager/service-manager';

@@ -1,4 +1,4 @@
-import { ServiceManagerConfig } from '../services/core/service-manager/service-manager.config';
+import { ServiceManagerConfig } from './service-manager.config';
 import { GatewayConfig } from './gateway-config';
 import { ModelServiceConfig } from './model-config';
 import { SecurityConfig } from './security-config';

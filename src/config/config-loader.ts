@@ -3,28 +3,20 @@ import { totalmem } from 'node:os';
 import { join, relative, resolve } from 'node:path';
 import { parse as parseEnvFile } from 'dotenv';
 import { parse as parseYaml } from 'yaml';
-import { Mixtral8x7BConfig } from '../services/ai-models/mixtral-8x7b/mixtral-8x7b.config';
-import { OpenChat35Config } from '../services/ai-models/openchat-3.5/openchat-3.5.config';
-import { Phi3MiniConfig } from '../services/ai-models/phi-3-mini/phi-3-mini.config';
-import { Yi34BConfig } from '../services/ai-models/yi-34b/yi-34b.config';
-import { SERVICE_MANAGER_NUMERIC_KEYS, ServiceManagerConfig } from '../services/core/service-manager/service-manager.config';
+import { SERVICE_MANAGER_NUMERIC_KEYS, ServiceManagerConfig } from './service-manager.config';
 import { CitadelConfig } from './citadel-config';
 import { ConfigProblem, ConfigValidationError } from './config-problem';
 import { applyEnvList, applyModelEnv, coerceEnvValue, GATEWAY_ENV_KEYS } from './env-overrides';
 import { GatewayConfig } from './gateway-config';
 import { digestKey, SECURITY_ENV_KEYS, SecurityConfig } from './security-config';
-import { MODEL_IDS, ModelId } from './model-ids';
+import { isModelId, MODEL_IDS, ModelId } from './model-ids';
 import { ModelServiceConfig } from './model-config';
+import { MODEL_REGISTRY } from './model-registry';
 import { findPortClashes } from './port-clashes';
 import { validateInto } from './validate-class';
 
-/** The typed class of each model (names from the seeds). */
-export const MODEL_CONFIG_CLASSES: Record<ModelId, new () => ModelServiceConfig> = {
-  'mixtral-8x7b': Mixtral8x7BConfig,
-  'openchat-3.5': OpenChat35Config,
-  'phi-3-mini': Phi3MiniConfig,
-  'yi-34b': Yi34BConfig,
-};
+/** The typed class of each model (names from the seeds), from the model registry. */
+export const MODEL_CONFIG_CLASSES = Object.fromEntries(MODEL_REGISTRY.map((entry) => [entry.id, entry.config])) as Record<ModelId, new () => ModelServiceConfig>;
 
 export interface LoadOptions {
   /** Folder holding `services/<model>.yaml` and `gateway.yaml`; default `$CITADEL_CONFIG_DIR` or `./config`. */
@@ -84,6 +76,11 @@ export function loadCitadelConfig(options: LoadOptions = {}): CitadelConfig {
     problems.push(...found);
     if (found.length === 0 && value.service.name !== id) {
       problems.push({ source: display(file), key: 'service.name', value: value.service.name, rule: `must be "${id}", the file's model id` });
+    }
+    // Checked here, not by a decorator: the config classes cannot import the registry that lists them.
+    const fallbacks: unknown = value.service?.fallbacks;
+    if (Array.isArray(fallbacks) && fallbacks.every((f) => typeof f === 'string') && !fallbacks.every(isModelId)) {
+      problems.push({ source: sources.get(id)!('service.fallbacks'), key: 'service.fallbacks', value: value.service.fallbacks, rule: `must be a list of model ids (${MODEL_IDS.join(', ')})` });
     }
     if (found.length === 0 && value.service.fallbacks.includes(id)) {
       problems.push({ source: sources.get(id)!('service.fallbacks'), key: 'service.fallbacks', value: value.service.fallbacks, rule: 'must not name the model itself' });

@@ -55,7 +55,8 @@ export class ServiceSection {
    * in order; only those served by the same process. The answer names the model that gave it.
    */
   @IsArray({ message: 'must be a list of model ids' })
-  @IsIn(['mixtral-8x7b', 'openchat-3.5', 'phi-3-mini', 'yi-34b'], { each: true, message: 'must be a list of model ids (mixtral-8x7b, openchat-3.5, phi-3-mini, yi-34b)' })
+  @IsString({ each: true, message: 'must be a list of model ids' })
+  // Which ids are known is the model registry's to say: the loader checks them.
   fallbacks: string[] = [];
 
   /** Requests this model works on at once (queued in the engine included); beyond: 429. */

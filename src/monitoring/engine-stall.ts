@@ -1,4 +1,4 @@
-import { ModelService } from '../services/ai-models/model-service';
+import { MonitoredModel } from './monitored-model';
 
 /**
  * Whether a model's engine is stalled: requests in flight and no byte from the engine for
@@ -6,7 +6,7 @@ import { ModelService } from '../services/ai-models/model-service';
  * from the engine's last byte, or from when the model went busy if that is later: a request
  * that has just started has had no chance to get a byte yet.
  */
-export function engineStall(model: ModelService, now = Date.now()) {
+export function engineStall(model: MonitoredModel, now = Date.now()) {
   const { inFlight, lastProgressAt } = model.engine.activity();
   const stallTimeoutSeconds = model.config.monitoring.stall_timeout_seconds;
   const progressAt = Math.max(lastProgressAt, model.metrics.series.busySince);

@@ -1,8 +1,11 @@
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
-import { DURATION_BUCKETS, EfficiencyView, ModelSeries, STREAM_ENDS } from './model-series';
+import { DURATION_BUCKETS, EfficiencyView, ModelSeries, STREAM_OUTCOMES } from './model-series';
 import { Sample, ScrapeMetric } from './scrape-metric';
 
 const P = 'citadel_llm_';
+
+/** A replica's circuit breaker states, as `citadel_llm_engine_circuit_state` names them. */
+const CIRCUIT_STATES = ['closed', 'open', 'half_open'] as const;
 
 /** The families /metrics/streaming shows (seed 1.4). */
 export const STREAMING_FAMILIES = [
@@ -66,6 +69,8 @@ export class MetricsRegistry {
   readonly active: Gauge<'model'>;
   readonly tokens: Counter<'model' | 'type'>;
   readonly upstreamErrors: Counter<'model' | 'kind'>;
+  readonly localResourceErrors: Counter<'model' | 'code'>;
+  private clientConnections?: () => { open: number; limit: number; refused: number };
   private readonly models = new Map<string, ModelSeries>();
 
   private constructor() {
@@ -78,19 +83,43 @@ export class MetricsRegistry {
     this.active = new Gauge({ name: `${P}active_requests`, help: 'Requests in progress (admitted, not yet answered).', labelNames: ['model'], registers });
     this.tokens = new Counter({ name: `${P}tokens_total`, help: 'Tokens processed, from the engine usage reports (streams included).', labelNames: ['model', 'type'], registers });
     this.upstreamErrors = new Counter({ name: `${P}upstream_errors_total`, help: 'Failed calls to the engine, by kind.', labelNames: ['model', 'kind'], registers });
+    // `code` is one of a fixed set of errno names (LOCAL_RESOURCE_ERRORS), never request input.
+    this.localResourceErrors = new Counter({
+      name: `${P}local_resource_errors_total`,
+      help: 'Calls to an engine that failed in this process for lack of a resource (EMFILE, ENFILE, ENOBUFS, ...), by error code; never counted against the engine.',
+      labelNames: ['model', 'code'],
+      registers,
+    });
 
     const perModel = (name: string, help: string, type: 'counter' | 'gauge' | 'histogram', read: (s: ModelSeries) => Sample[]) =>
       new ScrapeMetric(name, help, type, () => [...this.models.values()].flatMap(read)).register(this.registry);
     const value = (s: ModelSeries, v: number | null | undefined, labels: Record<string, string> = {}): Sample[] =>
       typeof v === 'number' && Number.isFinite(v) ? [{ labels: { model: s.model, ...labels }, value: v }] : [];
 
+    const connections = (help: string, type: 'counter' | 'gauge', pick: (c: { open: number; limit: number; refused: number }) => number) => (name: string) =>
+      new ScrapeMetric(name, help, type, () => {
+        const c = this.clientConnections?.();
+        return c && Number.isFinite(pick(c)) ? [{ labels: {}, value: pick(c) }] : [];
+      }).register(this.registry);
+    connections('Client connections held now, all listeners of this process together.', 'gauge', (c) => c.open)(`${P}client_connections`);
+    connections('The cap on client connections (max_client_connections, or the descriptor limit less a reserve for engine sockets).', 'gauge', (c) => c.limit)(`${P}client_connections_limit`);
+    connections('Client connections refused with 503 at the cap.', 'counter', (c) => c.refused)(`${P}client_connections_refused_total`);
+
     perModel(`${P}time_to_first_token_seconds`, 'Time from admission to the first streamed event.', 'histogram', (s) => s.stream.ttft.samples(`${P}time_to_first_token_seconds`, { model: s.model }));
     perModel(`${P}inter_token_latency_seconds`, 'Gap between consecutive chunks of a streamed answer, as relayed.', 'histogram', (s) => s.stream.gap.samples(`${P}inter_token_latency_seconds`, { model: s.model }));
     perModel(`${P}engine_up`, '1 when the engine replica is up (answers its health check and connections).', 'gauge', (s) =>
       (s.engine?.() ?? []).map((u) => ({ labels: { model: s.model, upstream: u.url }, value: u.up ? 1 : 0 })),
     );
+    perModel(`${P}engine_circuit_state`, "1 for the state each engine replica's circuit breaker is in (closed, open, half_open), 0 for the others.", 'gauge', (s) =>
+      (s.engine?.() ?? []).flatMap((u) => CIRCUIT_STATES.map((state) => ({ labels: { model: s.model, upstream: u.url, state }, value: u.circuit === state ? 1 : 0 }))),
+    );
     perModel(`${P}engine_stalled`, '1 when requests are in flight and the engine sent no byte for monitoring.stall_timeout_seconds.', 'gauge', (s) => value(s, s.stalled ? (s.stalled() ? 1 : 0) : undefined));
     perModel(`${P}model_memory_usage_bytes`, "Resident memory of the model's engine process (simulated or managed mode).", 'gauge', (s) => value(s, s.memory?.()));
+    perModel(`${P}model_load_seconds`, 'Seconds the engine took from spawn to its first passing health check, at its last start or restart (simulated or managed mode).', 'gauge', (s) => value(s, s.loadSeconds?.()));
+    perModel(`${P}model_cpu_seconds_total`, "CPU time (user + system) of the model's engine process (simulated or managed mode); resets when the engine restarts.", 'counter', (s) => value(s, s.cpuSeconds?.()));
+    perModel(`${P}context_utilization_ratio`, "Share of the model's context a request used: (prompt + completion tokens) / model.max_model_len, from the engine's usage.", 'histogram', (s) =>
+      s.maxModelLen ? s.contextUse.samples(`${P}context_utilization_ratio`, { model: s.model }) : [],
+    );
     perModel(`${P}model_memory_limit_bytes`, "The model's memory allocation (performance.memory_limit_gb).", 'gauge', (s) => value(s, s.memoryLimitBytes));
     perModel(`${P}target_latency_seconds`, "The model's latency target (performance.target_latency_ms).", 'gauge', (s) => value(s, s.targetLatencySeconds));
     perModel(`${P}service_start_time_seconds`, 'When the model service started (Unix time).', 'gauge', (s) => value(s, s.startTimeSeconds));
@@ -109,7 +138,7 @@ export class MetricsRegistry {
     perModel(`${P}streams_active`, 'Streams being relayed now.', 'gauge', (s) => value(s, s.stream.active));
     perModel(`${P}streams_started_total`, 'Streams started.', 'counter', (s) => value(s, s.stream.started));
     perModel(`${P}streams_ended_total`, 'Streams ended, by outcome: completed, client_aborted, upstream_failed, idle_timeout.', 'counter', (s) =>
-      STREAM_ENDS.map((outcome) => ({ labels: { model: s.model, outcome }, value: s.stream.ended[outcome] })),
+      STREAM_OUTCOMES.map((outcome) => ({ labels: { model: s.model, outcome }, value: s.stream.ended[outcome] })),
     );
     perModel(`${P}stream_chunks_total`, 'SSE events relayed to clients.', 'counter', (s) => value(s, s.stream.chunks));
     perModel(`${P}stream_bytes_total`, 'Bytes of SSE events relayed to clients.', 'counter', (s) => value(s, s.stream.bytes));
@@ -124,6 +153,14 @@ export class MetricsRegistry {
     perModel(`${P}efficiency_optimization_active`, '1 for each efficiency optimisation applied now.', 'gauge', (s) =>
       Object.entries(s.efficiency?.().optimizations ?? {}).map(([optimization, on]) => ({ labels: { model: s.model, optimization }, value: on ? 1 : 0 })),
     );
+  }
+
+  /**
+   * The process's client-connection budget (all listeners together), read at scrape time:
+   * connections held, the cap, and connections refused at the cap.
+   */
+  watchClientConnections(read: () => { open: number; limit: number; refused: number }): void {
+    this.clientConnections = read;
   }
 
   /** The state of one configured model (created on first use). */
@@ -147,9 +184,10 @@ export class MetricsRegistry {
     const text = families ? (await Promise.all(families.map((f) => this.registry.getSingleMetricAsString(f)))).join('\n') + '\n' : await this.registry.metrics();
     if (!model) return text;
     const mine = `model="${model}"`;
+    // Process-wide series (no model label, like the client-connection budget) stay, as Node's do.
     return text
       .split('\n')
-      .filter((line) => line.startsWith('#') || !line.startsWith(P) || line.includes(mine))
+      .filter((line) => line.startsWith('#') || !line.startsWith(P) || line.includes(mine) || !line.includes('model="'))
       .join('\n');
   }
 }

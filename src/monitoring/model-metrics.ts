@@ -1,5 +1,5 @@
 import { MetricsRegistry } from './metrics-registry';
-import { EfficiencyView, ModelSeries, StreamCapView, StreamEnd, UpstreamView } from './model-series';
+import { EfficiencyView, ModelSeries, StreamCapView, StreamOutcome, UpstreamView } from './model-series';
 
 /** Endpoints a request is counted under: a fixed set, never taken from the request. */
 export type Endpoint = 'chat_completions' | 'completions' | 'models';
@@ -55,6 +55,7 @@ export class ModelMetrics {
     this.families.tokens.inc({ model: this.model, type: 'prompt' }, promptTokens);
     this.families.tokens.inc({ model: this.model, type: 'completion' }, completionTokens);
     this.series.completionTokens.add(completionTokens);
+    if (this.series.maxModelLen) this.series.contextUse.observe((promptTokens + completionTokens) / this.series.maxModelLen);
   }
 
   upstreamError(kind: string): void {
@@ -77,7 +78,7 @@ export class ModelMetrics {
     if (gapSeconds >= 0) s.gap.observe(gapSeconds);
   }
 
-  streamEnded(outcome: StreamEnd): void {
+  streamEnded(outcome: StreamOutcome): void {
     const s = this.series.stream;
     s.active--;
     s.ended[outcome]++;
@@ -122,14 +123,25 @@ export class ModelMetrics {
   }
 
   /** The model's targets from its config, exported beside its series. */
-  describe(targets: { targetLatencyMs: number; memoryLimitGb: number }): void {
+  describe(targets: { targetLatencyMs: number; memoryLimitGb: number; maxModelLen?: number }): void {
     this.series.targetLatencySeconds = targets.targetLatencyMs / 1000;
     this.series.memoryLimitBytes = targets.memoryLimitGb * 1024 ** 3;
+    this.series.maxModelLen = targets.maxModelLen;
   }
 
   /** The model service (its listener) started now. */
   serviceStarted(): void {
     this.series.startTimeSeconds = Date.now() / 1000;
+  }
+
+  /** Seconds the engine process took from spawn to ready at its last (re)start. */
+  watchLoad(loadSeconds: () => number | undefined): void {
+    this.series.loadSeconds = loadSeconds;
+  }
+
+  /** CPU seconds (user + system) of the engine process, when this server runs it. */
+  watchCpu(cpuSeconds: () => number | undefined): void {
+    this.series.cpuSeconds = cpuSeconds;
   }
 
   /** How often this server restarted the model's engine after it died (managed mode). */

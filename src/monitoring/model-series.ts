@@ -6,14 +6,18 @@ export const DURATION_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2,
 export const TTFT_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 30, 60];
 /** Gaps between streamed chunks: vLLM's inter-token latency is 10-100 ms on an H100. */
 export const ITL_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.02, 0.03, 0.05, 0.075, 0.1, 0.15, 0.25, 0.5, 1, 2.5, 5];
+/** Share of the context a request used, (prompt + completion tokens) / max_model_len. */
+export const CONTEXT_BUCKETS = [0.01, 0.05, 0.1, 0.25, 0.5, 0.75, 0.9, 0.95, 1];
 
-/** How a relayed stream ended (the response streamer's outcomes). */
-export type StreamEnd = 'completed' | 'client_aborted' | 'upstream_failed' | 'idle_timeout';
-export const STREAM_ENDS: readonly StreamEnd[] = ['completed', 'client_aborted', 'upstream_failed', 'idle_timeout'];
+/** How a relayed stream ended (the response streamer's outcomes, counted here). */
+export type StreamOutcome = 'completed' | 'client_aborted' | 'upstream_failed' | 'idle_timeout';
+export const STREAM_OUTCOMES: readonly StreamOutcome[] = ['completed', 'client_aborted', 'upstream_failed', 'idle_timeout'];
 
 export interface UpstreamView {
   url: string;
   up: boolean;
+  /** Its circuit breaker: closed, open or half_open. */
+  circuit?: string;
 }
 
 /** A stream cap's state (OpenChat's concurrent_users). */
@@ -48,7 +52,7 @@ export interface EfficiencyView {
 export class StreamState {
   active = 0;
   started = 0;
-  readonly ended: Record<StreamEnd, number> = { completed: 0, client_aborted: 0, upstream_failed: 0, idle_timeout: 0 };
+  readonly ended: Record<StreamOutcome, number> = { completed: 0, client_aborted: 0, upstream_failed: 0, idle_timeout: 0 };
   chunks = 0;
   bytes = 0;
   readonly ttft = new BucketCounts(TTFT_BUCKETS);
@@ -73,9 +77,15 @@ export class ModelSeries {
   busySince = 0;
   startTimeSeconds = Date.now() / 1000;
   restarts?: () => number;
+  loadSeconds?: () => number | undefined;
   targetLatencySeconds?: number;
   memoryLimitBytes?: number;
+  /** model.max_model_len: the denominator of the context utilisation histogram. */
+  maxModelLen?: number;
+  readonly contextUse = new BucketCounts(CONTEXT_BUCKETS);
   engine?: () => UpstreamView[];
+  /** CPU seconds the engine process has used (simulated or managed mode). */
+  cpuSeconds?: () => number | undefined;
   memory?: () => number | undefined;
   stalled?: () => boolean;
   streamCap?: () => StreamCapView;

@@ -1,7 +1,5 @@
-/** Milliseconds on a monotonic clock (performance.now() unless a test gives another). */
-export type Clock = () => number;
-
-export const monotonicMs: Clock = () => performance.now();
+import { Clock, monotonicMs } from '../common/clock';
+import { percentileOfSorted } from '../common/percentile';
 
 /**
  * The most recent request latencies (a ring of fixed size, no allocation per record), for the
@@ -32,15 +30,14 @@ export class LatencyWindow {
     if (this.size < this.values.length) this.size++;
   }
 
-  /** Nearest-rank quantiles (seconds) of the samples still in the window; null when there are none. */
+  /** p50 and p95 (seconds, common/percentile.ts) of the samples still in the window; null when there are none. */
   quantiles(): { p50: number | null; p95: number | null; samples: number } {
     const oldest = this.clock() - this.maxAgeMs;
     let n = 0;
     for (let i = 0; i < this.size; i++) if (this.times[i] >= oldest) this.scratch[n++] = this.values[i];
     if (n === 0) return { p50: null, p95: null, samples: 0 };
     const sorted = this.scratch.subarray(0, n).sort();
-    const at = (q: number) => sorted[Math.min(n - 1, Math.max(0, Math.ceil(q * n) - 1))];
-    return { p50: at(0.5), p95: at(0.95), samples: n };
+    return { p50: percentileOfSorted(sorted, 50)!, p95: percentileOfSorted(sorted, 95)!, samples: n };
   }
 }
 

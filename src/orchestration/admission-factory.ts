@@ -1,5 +1,6 @@
 import { ModelServiceConfig } from '../config/model-config';
 import { ModelMetrics } from '../monitoring/model-metrics';
+import { Admission } from '../services/ai-models/admission';
 import { EfficiencyManager } from '../services/optimization/efficiency-manager';
 import { AdmissionRule, ModelAdmission } from './admission';
 import { ConcurrencyCap } from './concurrency-cap';
@@ -7,13 +8,15 @@ import { EfficiencyOrchestrator } from './efficiency-orchestrator';
 import { InteractiveOrchestrator } from './interactive-orchestrator';
 
 /** A model's admission rules, switched on by its config sections; their refusals are exported as metrics. */
-export function buildAdmission(config: ModelServiceConfig, interactive?: InteractiveOrchestrator): ModelAdmission {
+export function buildAdmission(config: ModelServiceConfig): ModelAdmission {
   const metrics = new ModelMetrics(config.id);
   // Load shedding first: past the model's cap nothing else is worth checking.
   const cap = new ConcurrencyCap(() => config.service.max_concurrent_requests);
   metrics.watchRefusals('load_shedding', 'max_concurrent_requests', () => cap.shed);
   const rules: AdmissionRule[] = [cap];
-  if (interactive) {
+  // OpenChat's stream cap (seed 1.4): present with a realtime section.
+  if (config.realtime) {
+    const interactive = new InteractiveOrchestrator(config.realtime);
     rules.push(interactive);
     metrics.watchRefusals('stream_cap', 'concurrent_streams', () => interactive.rejected);
     metrics.watchStreamCap(() => ({ cap: interactive.cap, active: interactive.activeStreams, rejected: interactive.rejected }));
@@ -23,12 +26,9 @@ export function buildAdmission(config: ModelServiceConfig, interactive?: Interac
   return new ModelAdmission(rules);
 }
 
-export function buildInteractive(config: ModelServiceConfig): InteractiveOrchestrator | undefined {
-  return config.realtime ? new InteractiveOrchestrator(config.realtime) : undefined;
-}
-
 /** The model's efficiency manager, when its config has an efficiency section. */
-export function efficiencyManagerOf(admission: ModelAdmission): EfficiencyManager | undefined {
+export function efficiencyManagerOf(admission: Admission): EfficiencyManager | undefined {
+  if (!(admission instanceof ModelAdmission)) return undefined;
   const rule = admission.rules.find((r): r is EfficiencyOrchestrator => r instanceof EfficiencyOrchestrator);
   return rule?.manager;
 }

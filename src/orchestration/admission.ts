@@ -1,68 +1,37 @@
-/** Gives back the slot a request held. */
-export type Release = () => void;
-
-export interface AdmissionRequest {
-  stream: boolean;
-}
-
-/**
- * The client's end of the exchange (the HTTP response), as far as admission cares: a request
- * that waits for admission must give up its place when the client leaves.
- */
-export interface ClientConnection {
-  /** True once the connection is closed (it may have closed before admission started). */
-  readonly destroyed?: boolean;
-  once(event: 'close', listener: () => void): unknown;
-  off(event: 'close', listener: () => void): unknown;
-}
+import { Release } from '../common/release';
+import { Admission, AdmissionRequest } from '../services/ai-models/admission';
 
 /**
  * A rule that decides whether a request may go to the engine now (a stream cap, a throttle).
  * It resolves a Release, or throws an ApiError (429 with Retry-After). A rule that may hold a
- * request waiting (a queue) says so with `waits`; it is then given a signal that aborts when
- * the client leaves, and must give up the wait at once.
+ * request waiting (a queue) says so with `waits`; it is then given the request's signal, which
+ * aborts when the client leaves, and must give up the wait at once.
  */
 export interface AdmissionRule {
   readonly waits?: boolean;
   admit(request: AdmissionRequest, signal?: AbortSignal): Promise<Release> | Release;
-}
-
-/** Why a waiting admission was abandoned. */
-export class ClientGone extends Error {
-  constructor() {
-    super('the client closed the connection while the request waited for admission');
-    this.name = 'ClientGone';
-  }
+  /** Gives up every wait (the server is stopping). */
+  close?(): void;
 }
 
 /** Every rule of a model in order; a refusal gives back what earlier rules granted. */
-export class ModelAdmission {
+export class ModelAdmission extends Admission {
   private readonly waits: boolean;
 
   constructor(readonly rules: readonly AdmissionRule[]) {
+    super();
     this.waits = rules.some((rule) => rule.waits === true);
   }
 
-  /**
-   * @param client the client's connection; when a rule may wait, leaving aborts the wait
-   *   (watched only while admission runs, and only for models with such a rule)
-   */
-  async admit(request: AdmissionRequest, client?: ClientConnection): Promise<Release> {
+  /** @param signal the request's; only rules that may wait are given it */
+  async admit(request: AdmissionRequest, signal?: AbortSignal): Promise<Release> {
     const held: Release[] = [];
-    let gone: AbortController | undefined;
-    const onClose = () => gone?.abort(new ClientGone());
-    if (this.waits && client) {
-      gone = new AbortController();
-      client.once('close', onClose);
-      if (client.destroyed) onClose();
-    }
+    const waitSignal = this.waits ? signal : undefined;
     try {
-      for (const rule of this.rules) held.push(await rule.admit(request, gone?.signal));
+      for (const rule of this.rules) held.push(await rule.admit(request, waitSignal));
     } catch (error) {
       held.forEach((release) => release());
       throw error;
-    } finally {
-      if (gone) client!.off('close', onClose);
     }
     let released = false;
     return () => {
@@ -70,5 +39,9 @@ export class ModelAdmission {
       released = true;
       held.forEach((release) => release());
     };
+  }
+
+  close(): void {
+    for (const rule of this.rules) rule.close?.();
   }
 }

@@ -1,16 +1,17 @@
 import { Injectable, Optional } from '@nestjs/common';
-import type { FastifyReply } from 'fastify';
-import { ApiError } from '../api/api-error';
-import { engineFailureToApiError } from '../api/engine-failure-to-api-error';
+import { ApiError } from '../common/api-error';
+import { ShuttingDown } from '../common/shutting-down';
 import { Endpoint } from '../monitoring/model-metrics';
-import { InFlightRequests, ShuttingDown } from './in-flight-requests';
-import { ModelDirectory } from './model-directory';
 import { ModelService } from '../services/ai-models/model-service';
 import { EngineFailure } from '../services/core/vllm-engine/engine-failure';
+import { engineFailureToApiError } from '../services/core/vllm-engine/engine-failure-to-api-error';
 import { readBody } from '../services/core/vllm-engine/read-body';
 import { EngineReply } from '../services/core/vllm-engine/vllm-engine';
 import { ResponseStreamer } from '../services/streaming/response-streamer';
 import { StreamOutcome } from '../services/streaming/stream-outcome';
+import { Answer } from './answer';
+import { InFlightRequests } from './in-flight-requests';
+import { ModelDirectory } from './model-directory';
 
 /** Events merged into one write when a model sets no `response_chunk_size`. */
 const DEFAULT_MERGED_EVENTS = 16;
@@ -20,8 +21,9 @@ const COMPLETION_TOKENS = /"completion_tokens":\s*(\d+)/;
 
 /**
  * The hot path from a validated request to the engine and back: context check, admission,
- * the upstream call with an abort tied to the client's connection, then either the SSE relay
- * or the engine's JSON answer as it came (status and body; vLLM's errors included).
+ * the upstream call (aborted when the request's signal aborts), then an answer: the engine's
+ * JSON as it came (status and body; vLLM's errors included) or its relayed SSE events. It
+ * never touches the HTTP response: the edge writes the answer.
  */
 @Injectable()
 export class CompletionForwarder {
@@ -31,7 +33,11 @@ export class CompletionForwarder {
     @Optional() private readonly directory?: ModelDirectory,
   ) {}
 
-  async forward(endpoint: Endpoint, path: string, model: ModelService, body: Record<string, any>, raw: Buffer | undefined, reply: FastifyReply): Promise<void> {
+  /**
+   * @param signal the request's, from the HTTP edge: it aborts when the client leaves, and the
+   *   wait for admission, the engine call and the relay all stop with it
+   */
+  async forward(endpoint: Endpoint, path: string, model: ModelService, body: Record<string, any>, raw: Buffer | undefined, signal: AbortSignal): Promise<Answer> {
     const context = model.config.model.max_model_len;
     for (const param of ['max_tokens', 'max_completion_tokens'] as const) {
       if (typeof body[param] === 'number' && body[param] > context) {
@@ -39,7 +45,10 @@ export class CompletionForwarder {
       }
     }
     const stream = body.stream === true;
-    const release = await model.admission.admit({ stream }, reply.raw).catch((error: unknown) => {
+    // Every stream's tokens are counted: the engine is asked for usage even when the client
+    // did not ask, and the usage chunk is then kept from the client.
+    const addUsage = stream && body.stream_options?.include_usage !== true;
+    const release = await model.admission.admit({ stream }, signal).catch((error: unknown) => {
       // A 429 is an answer too: requests_total counts it.
       model.metrics.refused(endpoint, error instanceof ApiError ? error.status : 500);
       throw error;
@@ -47,26 +56,35 @@ export class CompletionForwarder {
     const started = performance.now();
     model.metrics.started();
     let status = 500;
+    // The upstream call's own controller: the client leaving aborts it, and so do an idle stream
+    // and the server's shutdown (with ShuttingDown as the reason).
     const abort = new AbortController();
-    const onClose = () => {
-      if (!reply.raw.writableFinished) abort.abort();
-    };
-    reply.raw.once('close', onClose);
+    const onClientGone = () => abort.abort(signal.reason);
+    if (signal.aborted) onClientGone();
+    else signal.addEventListener('abort', onClientGone, { once: true });
     this.inFlight.add(abort);
+    const settle = () => {
+      this.inFlight.delete(abort);
+      signal.removeEventListener('abort', onClientGone);
+      release();
+      model.metrics.finished(endpoint, status, (performance.now() - started) / 1000);
+    };
+    let settledByStream = false;
     try {
-      const { upstream, answeredBy } = await this.callWithFallbacks(model, path, body, raw, abort.signal, stream);
+      const upstreamBody = addUsage ? { ...body, stream_options: { ...(body.stream_options ?? {}), include_usage: true } } : body;
+      const { upstream, answeredBy } = await this.callWithFallbacks(model, path, upstreamBody, addUsage ? undefined : raw, abort.signal, stream);
       // Which model answered: this one, or one of its fallbacks.
-      reply.raw.setHeader('x-citadel-model', answeredBy.id);
+      const headers = { 'x-citadel-model': answeredBy.id };
       if (stream && upstream.status === 200 && upstream.contentType.startsWith('text/event-stream')) {
         status = 200;
-        await this.relay(model, upstream, reply, abort, started);
-      } else {
-        // Not a stream (or vLLM refused the stream with a JSON error): relay status and body.
-        const answer = await readBody(upstream.body);
-        status = upstream.status;
-        if (status === 200) this.countUsage(model, answer);
-        await reply.status(status).header('content-type', upstream.contentType || 'application/json').send(answer);
+        settledByStream = true;
+        return { kind: 'stream', headers, noDelay: model.config.realtime?.low_latency_mode ?? true, events: this.relay(model, upstream, signal, abort, started, addUsage, settle) };
       }
+      // Not a stream (or vLLM refused the stream with a JSON error): relay status and body.
+      const answer = await readBody(upstream.body);
+      status = upstream.status;
+      if (status === 200) this.countUsage(model, answer);
+      return { kind: 'json', status, headers: { ...headers, 'content-type': upstream.contentType || 'application/json' }, body: answer };
     } catch (error) {
       if (abort.signal.reason instanceof ShuttingDown) {
         status = 503;
@@ -75,10 +93,7 @@ export class CompletionForwarder {
       status = abort.signal.aborted ? 499 : error instanceof ApiError ? error.status : 500;
       throw error;
     } finally {
-      this.inFlight.delete(abort);
-      reply.raw.off('close', onClose);
-      release();
-      model.metrics.finished(endpoint, status, (performance.now() - started) / 1000);
+      if (!settledByStream) settle();
     }
   }
 
@@ -121,26 +136,35 @@ export class CompletionForwarder {
       return await model.engine.call({ method: 'POST', path, body: payload, signal, stream });
     } catch (error) {
       if (!(error instanceof EngineFailure)) throw error;
-      // A client that left is not the engine's fault.
-      if (error.kind !== 'aborted') model.metrics.upstreamError(error.kind);
+      // A client that left, or a resource this process lacks, is not the engine's fault.
+      if (error.kind !== 'aborted' && error.kind !== 'local') model.metrics.upstreamError(error.kind);
       throw engineFailureToApiError(error, model.id);
     }
   }
 
-  private async relay(model: ModelService, upstream: EngineReply, reply: FastifyReply, abort: AbortController, started: number): Promise<void> {
+  private async *relay(
+    model: ModelService,
+    upstream: EngineReply,
+    signal: AbortSignal,
+    abort: AbortController,
+    started: number,
+    dropUsageChunk: boolean,
+    settle: () => void,
+  ): AsyncGenerator<Buffer, void, undefined> {
     const realtime = model.config.realtime;
     const metrics = model.metrics;
     // When the previous chunk was written (-1: none yet): the gaps are the inter-token latency.
     let lastChunkAt = -1;
-    let outcome: StreamOutcome = 'upstream_failed';
-    reply.hijack();
+    let outcome = 'upstream_failed' as StreamOutcome;
     metrics.streamStarted();
     try {
-      outcome = await this.streamer.relay(upstream, reply.raw, {
+      yield* this.streamer.relay(upstream, {
+        signal,
         upstreamAbort: abort,
         maxMergedEvents: realtime?.response_chunk_size ?? DEFAULT_MERGED_EVENTS,
+        firstEventTimeoutMs: model.config.engine.timeouts.first_token_ms - (performance.now() - started),
+        dropUsageChunk,
         idleTimeoutMs: realtime ? realtime.connection_timeout_seconds * 1000 : model.config.engine.timeouts.idle_ms,
-        noDelay: realtime?.low_latency_mode ?? true,
         observer: {
           firstEvent: () => metrics.firstToken((performance.now() - started) / 1000),
           event: (bytes, events) => {
@@ -149,12 +173,14 @@ export class CompletionForwarder {
             lastChunkAt = now;
           },
           usage: (u) => metrics.usage(u.prompt_tokens, u.completion_tokens),
+          end: (o) => (outcome = o),
         },
       });
     } finally {
       metrics.streamEnded(outcome);
+      if (outcome === 'upstream_failed' || outcome === 'idle_timeout') metrics.upstreamError(outcome === 'idle_timeout' ? 'stream_idle' : 'stream_broken');
+      settle();
     }
-    if (outcome === 'upstream_failed' || outcome === 'idle_timeout') model.metrics.upstreamError(outcome === 'idle_timeout' ? 'stream_idle' : 'stream_broken');
   }
 
   /** Token counts from the answer's `usage`, without parsing the whole body. */

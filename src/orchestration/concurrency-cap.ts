@@ -1,5 +1,6 @@
-import { ApiError } from '../api/api-error';
-import { AdmissionRule, Release } from './admission';
+import { ApiError } from '../common/api-error';
+import { Release } from '../common/release';
+import { AdmissionRule } from './admission';
 import { Slots } from './slots';
 
 /**

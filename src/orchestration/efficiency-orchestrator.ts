@@ -1,6 +1,8 @@
-import { ApiError } from '../api/api-error';
+import { ApiError } from '../common/api-error';
 import { EfficiencyManager, QueueAbandoned, Throttled } from '../services/optimization/efficiency-manager';
-import { AdmissionRequest, AdmissionRule, Release } from './admission';
+import { Release } from '../common/release';
+import { AdmissionRequest } from '../services/ai-models/admission';
+import { AdmissionRule } from './admission';
 
 /**
  * Phi-3-Mini's throttle as an admission rule (seed 1.5, `efficiency_orchestrator`): the
@@ -21,6 +23,11 @@ export class EfficiencyOrchestrator implements AdmissionRule {
     } catch (error) {
       return toApiError(error);
     }
+  }
+
+  /** Admission's job at shutdown: every request still in the queue is refused. */
+  close(): void {
+    this.manager.close();
   }
 }
 

@@ -1,12 +1,5 @@
 import { Injectable } from '@nestjs/common';
-
-/** The reason requests are aborted when the server stops after its grace period. */
-export class ShuttingDown extends Error {
-  constructor() {
-    super('the server is shutting down');
-    this.name = 'ShuttingDown';
-  }
-}
+import { ShuttingDown } from '../common/shutting-down';
 
 /**
  * The requests a listener is working on, each by the controller that aborts its engine call.

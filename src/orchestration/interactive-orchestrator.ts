@@ -1,6 +1,7 @@
-import { ApiError } from '../api/api-error';
+import { ApiError } from '../common/api-error';
 import { RealtimeSection } from '../config/model-config';
-import { AdmissionRule, Release } from './admission';
+import { Release } from '../common/release';
+import { AdmissionRule } from './admission';
 import { Slots } from './slots';
 
 /**

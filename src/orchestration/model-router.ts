@@ -1,4 +1,4 @@
-import { ApiError } from '../api/api-error';
+import { ApiError } from '../common/api-error';
 import { ModelService } from '../services/ai-models/model-service';
 
 /**

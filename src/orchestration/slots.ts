@@ -1,4 +1,4 @@
-import { Release } from './admission';
+import { Release } from '../common/release';
 
 /** A count of things in progress, each given back exactly once by its Release. */
 export class Slots {

@@ -14,7 +14,7 @@ export const ERROR_TYPE_BY_STATUS: Readonly<Record<number, string>> = {
   503: 'ServiceUnavailableError',
 };
 
-export class ApiError extends Error {
+export class SimulatorError extends Error {
   constructor(
     readonly status: number,
     message: string,
@@ -78,7 +78,7 @@ export interface FieldProblem {
 }
 
 /** A 400 like FastAPI's RequestValidationError as vLLM reports it. */
-export function requestValidationError(problems: readonly FieldProblem[]): ApiError {
+export function requestValidationError(problems: readonly FieldProblem[]): SimulatorError {
   const text =
     '[' +
     problems
@@ -88,9 +88,9 @@ export function requestValidationError(problems: readonly FieldProblem[]): ApiEr
       })
       .join(', ') +
     ']';
-  return new ApiError(400, text, 'Bad Request');
+  return new SimulatorError(400, text, 'Bad Request');
 }
 
-export function modelNotFound(model: string): ApiError {
-  return new ApiError(404, `The model \`${model}\` does not exist.`, 'NotFoundError');
+export function modelNotFound(model: string): SimulatorError {
+  return new SimulatorError(404, `The model \`${model}\` does not exist.`, 'NotFoundError');
 }

@@ -1,6 +1,6 @@
 /** Small node:http helpers: read a body, answer JSON or an error. */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { ApiError } from './errors';
+import { SimulatorError } from './errors';
 
 /** Far above any real prompt (a 32K-token prompt is ~130 KB); only guards memory. */
 export const MAX_BODY_BYTES = 32 * 1024 * 1024;
@@ -15,7 +15,7 @@ export function readBody(req: IncomingMessage, limit = MAX_BODY_BYTES): Promise<
       size += chunk.length;
       if (size > limit) {
         failed = true;
-        reject(new ApiError(413, `Request body too large (limit ${limit} bytes).`));
+        reject(new SimulatorError(413, `Request body too large (limit ${limit} bytes).`));
         return;
       }
       chunks.push(chunk);
@@ -48,7 +48,7 @@ export function sendEmpty(res: ServerResponse, status: number): void {
   res.end();
 }
 
-export function sendApiError(res: ServerResponse, err: ApiError): void {
+export function sendApiError(res: ServerResponse, err: SimulatorError): void {
   sendJson(res, err.status, err.toBody());
 }
 
@@ -63,6 +63,6 @@ export function assertJsonContentType(req: IncomingMessage): void {
   const ct = (req.headers['content-type'] ?? '').toLowerCase();
   const media = ct.split(';', 1)[0].trim();
   if (media !== 'application/json') {
-    throw new ApiError(415, "Unsupported Media Type: Only 'application/json' is allowed", 'Unsupported Media Type');
+    throw new SimulatorError(415, "Unsupported Media Type: Only 'application/json' is allowed", 'Unsupported Media Type');
   }
 }

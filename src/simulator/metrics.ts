@@ -31,7 +31,7 @@ export interface EngineGaugeSource {
 }
 
 /** Metric children bound to one model's labels (no label lookups on the hot path). */
-export interface ModelMetrics {
+export interface SimModelMetrics {
   promptTokens(n: number): void;
   generationTokens(n: number): void;
   finished(reason: FinishedReason, count?: number): void;
@@ -131,7 +131,7 @@ export class SimMetrics {
   }
 
   /** Registers a model; its series exist (at zero) from now on. */
-  forModel(servedName: string, source: EngineGaugeSource): ModelMetrics {
+  forModel(servedName: string, source: EngineGaugeSource): SimModelMetrics {
     const labels: Labels = { model_name: servedName, engine: '0' };
     this.sources.push({ labels, source });
     const prompt = this.promptTokensTotal.labels(labels);

@@ -1,14 +1,14 @@
-import { ApiError, pyRepr } from './errors';
+import { SimulatorError, pyRepr } from './errors';
 import { checkSampling, parseChatRequest, parseCompletionRequest, parseJsonObject } from './request-parser';
 
-function thrown(fn: () => unknown): ApiError {
+function thrown(fn: () => unknown): SimulatorError {
   try {
     fn();
   } catch (err) {
-    if (err instanceof ApiError) return err;
+    if (err instanceof SimulatorError) return err;
     throw err;
   }
-  throw new Error('expected an ApiError');
+  throw new Error('expected an SimulatorError');
 }
 
 describe('request parsing', () => {

@@ -4,7 +4,7 @@
  * type/shape problems as FastAPI validation errors ("Bad Request"), bad sampling values as
  * vLLM's SamplingParams messages ("BadRequestError").
  */
-import { ApiError, FieldProblem, pyFloat, requestValidationError } from './errors';
+import { SimulatorError, FieldProblem, pyFloat, requestValidationError } from './errors';
 import type { ChatTurn } from './tokenizer';
 import { isValidTokenId } from './tokenizer';
 
@@ -293,7 +293,7 @@ function readMessages(body: JsonObject, problems: FieldProblem[]): ChatTurn[] | 
           texts.push(p);
         } else {
           const kind = typeof p === 'object' && p !== null ? String(p.type) : typeof p;
-          throw new ApiError(400, `Unknown part type: ${kind}`, 'BadRequestError');
+          throw new SimulatorError(400, `Unknown part type: ${kind}`, 'BadRequestError');
         }
       }
       turns.push({ role: msg.role, content: texts.join('\n') });
@@ -370,7 +370,7 @@ export function parseDetokenizeRequest(body: JsonObject): DetokenizeRequest {
   r.throwIfProblems();
   const tokens = v as number[];
   const bad = tokens.find((t) => !isValidTokenId(t));
-  if (bad !== undefined) throw new ApiError(400, `Token id ${bad} is out of vocabulary`, 'BadRequestError');
+  if (bad !== undefined) throw new SimulatorError(400, `Token id ${bad} is out of vocabulary`, 'BadRequestError');
   return { model, tokens };
 }
 
@@ -380,7 +380,7 @@ export function parseDetokenizeRequest(body: JsonObject): DetokenizeRequest {
  */
 export function checkSampling(req: SamplingRequest, maxTokens: number): void {
   const fail = (message: string): never => {
-    throw new ApiError(400, message, 'BadRequestError');
+    throw new SimulatorError(400, message, 'BadRequestError');
   };
   if (req.n < 1) fail(`n must be at least 1, got ${req.n}.`);
   if (req.presencePenalty !== null && !(req.presencePenalty >= -2 && req.presencePenalty <= 2)) {

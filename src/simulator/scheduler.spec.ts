@@ -1,4 +1,4 @@
-import type { ModelMetrics } from './metrics';
+import type { SimModelMetrics } from './metrics';
 import { INSTANT_PROFILE } from './profiles';
 import { JobHandlers, JobSpec, Scheduler } from './scheduler';
 import type { SimulatorModel } from './types';
@@ -6,7 +6,7 @@ import type { SimulatorModel } from './types';
 function recordingMetrics() {
   const finished: string[] = [];
   let generated = 0;
-  const metrics: ModelMetrics = {
+  const metrics: SimModelMetrics = {
     promptTokens: () => undefined,
     generationTokens: (n) => (generated += n),
     finished: (reason) => finished.push(reason),

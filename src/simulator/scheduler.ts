@@ -12,7 +12,7 @@
  *   n out into n engine requests; one slot keeps the capacity model simple).
  */
 import type { FinishReason } from './text-generator';
-import type { EngineGaugeSource, ModelMetrics } from './metrics';
+import type { EngineGaugeSource, SimModelMetrics } from './metrics';
 import type { SimulatorModel, SimulatorStats } from './types';
 
 export interface JobSpec {
@@ -83,7 +83,7 @@ export class Scheduler implements EngineGaugeSource {
   constructor(
     readonly model: SimulatorModel,
     private readonly timing: SchedulerTiming,
-    private readonly metrics: ModelMetrics,
+    private readonly metrics: SimModelMetrics,
   ) {
     this.kvCapacity = Math.max(1, model.kvCacheTokens ?? model.maxNumSeqs * model.maxModelLen);
   }

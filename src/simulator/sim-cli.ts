@@ -4,35 +4,49 @@
  * from; it then runs until SIGTERM/SIGINT (or the optional AbortSignal), closes and resolves 0.
  * Bad flags: a message and the usage on stderr, exit code 2. Nothing else is written to stdout.
  */
+import { Command, CommanderError, Option } from 'commander';
 import { INSTANT_PROFILE } from './profiles';
 import { startSimulator } from './sim-server';
 import type { FaultSettings, SimulatorModel, SimulatorOptions } from './types';
 
-export const SIM_USAGE = `Usage: citadel-llm sim --model <id> [options]
+/** The command's options, on commander (which also writes the help from them). */
+function simCommand(): Command {
+  const faults = 'Faults (all off by default; also settable with POST /admin/faults or the X-Sim-Fault header):';
+  const fault = (flags: string, description: string) => new Option(flags, description).helpGroup(faults);
+  return new Command('citadel-llm sim')
+    .usage('--model <id> [options]')
+    .description('Runs a simulated vLLM OpenAI-compatible server (vLLM >= 0.11) for one model.')
+    .option('--model <id>', 'model id from the configuration (required)')
+    .option('--port <n>', "port to listen on (default 8000, vLLM's; 0 = any free port)")
+    .option('--host <h>', 'address to bind (default 127.0.0.1)')
+    .option('--profile <p>', "instant | config (default config: the model's own latency profile)")
+    .option('--speed <f>', 'divide all delays by f (default 1)')
+    .option('--output <mode>', 'random | echo (default random)')
+    .option('--seed <n>', 'output seed for requests without their own seed (default 0)')
+    .option('--vllm-version <v>', 'version reported by /version (default 0.11.0)')
+    .addOption(fault('--error-rate <f>', 'fraction 0..1 of generation requests answered with --error-status'))
+    .addOption(fault('--error-status <s>', '429 | 500 | 503 (default 500)'))
+    .addOption(fault('--slow-start <seconds>', '/health answers 503 (and generation 503) for this long after start'))
+    .addOption(fault('--hang', 'accept generation requests and never answer'))
+    .addOption(fault('--die-after <k>', 'drop the connection after k streamed tokens'))
+    .addOption(fault('--dead', 'engine dead: 503 everywhere'))
+    .helpOption('-h, --help', 'show this help')
+    .helpCommand(false)
+    .addHelpText('after', '\nWhen listening, prints one line on stdout:\n  {"event":"ready","url":"http://127.0.0.1:PORT","port":PORT,"model":"<served name>"}')
+    .configureHelp({ helpWidth: 100 })
+    .exitOverride()
+    .configureOutput({ writeOut: () => undefined, writeErr: () => undefined })
+    .allowExcessArguments(true);
+}
 
-Runs a simulated vLLM OpenAI-compatible server (vLLM >= 0.11) for one model.
+function usageText(): string {
+  let text = '';
+  const command = simCommand().configureOutput({ writeOut: (chunk) => (text += chunk) });
+  command.outputHelp();
+  return text;
+}
 
-Options:
-  --model <id>            model id from the configuration (required)
-  --port <n>              port to listen on (default 8000, vLLM's; 0 = any free port)
-  --host <h>              address to bind (default 127.0.0.1)
-  --profile <p>           instant | config (default config: the model's own latency profile)
-  --speed <f>             divide all delays by f (default 1)
-  --output <mode>         random | echo (default random)
-  --seed <n>              output seed for requests without their own seed (default 0)
-  --vllm-version <v>      version reported by /version (default 0.11.0)
-Faults (all off by default; also settable with POST /admin/faults or the X-Sim-Fault header):
-  --error-rate <f>        fraction 0..1 of generation requests answered with --error-status
-  --error-status <s>      429 | 500 | 503 (default 500)
-  --slow-start <seconds>  /health answers 503 (and generation 503) for this long after start
-  --hang                  accept generation requests and never answer
-  --die-after <k>         drop the connection after k streamed tokens
-  --dead                  engine dead: 503 everywhere
-  -h, --help              show this help
-
-When listening, prints one line on stdout:
-  {"event":"ready","url":"http://127.0.0.1:PORT","port":PORT,"model":"<served name>"}
-`;
+export const SIM_USAGE = usageText();
 
 class UsageError extends Error {}
 
@@ -49,26 +63,20 @@ interface ParsedArgs {
   faults: Partial<FaultSettings>;
 }
 
-const VALUE_FLAGS = new Set([
-  '--model',
-  '--port',
-  '--host',
-  '--profile',
-  '--speed',
-  '--output',
-  '--seed',
-  '--vllm-version',
-  '--error-rate',
-  '--error-status',
-  '--slow-start',
-  '--die-after',
-]);
-const BOOLEAN_FLAGS = new Set(['--hang', '--dead', '--help', '-h']);
-
 function number(flag: string, raw: string, check: (n: number) => boolean, rule: string): number {
   const n = /^\s*[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?\s*$/.test(raw) ? Number(raw) : NaN;
   if (!Number.isFinite(n) || !check(n)) throw new UsageError(`${flag}: expected ${rule}, got '${raw}'`);
   return n;
+}
+
+/** Commander's complaint in this command's words. */
+function usageMessage(error: CommanderError): string {
+  const message = error.message.replace(/^error: /, '');
+  const missing = error.code === 'commander.optionMissingArgument' ? /option '(--[\w-]+)/.exec(message) : null;
+  if (missing) return `${missing[1]} needs a value`;
+  const withValue = error.code === 'commander.unknownOption' ? /unknown option '(--[\w-]+)=/.exec(message) : null;
+  if (withValue) return `${withValue[1]} takes no value`;
+  return message;
 }
 
 function parseArgs(argv: readonly string[]): ParsedArgs {
@@ -83,72 +91,60 @@ function parseArgs(argv: readonly string[]): ParsedArgs {
     vllmVersion: '0.11.0',
     faults: {},
   };
-  for (let i = 0; i < argv.length; i++) {
-    let flag = argv[i];
-    let value: string | undefined;
-    const eq = flag.indexOf('=');
-    if (flag.startsWith('--') && eq !== -1) {
-      value = flag.slice(eq + 1);
-      flag = flag.slice(0, eq);
-    }
-    if (BOOLEAN_FLAGS.has(flag)) {
-      if (value !== undefined) throw new UsageError(`${flag} takes no value`);
-      if (flag === '--hang') a.faults.hang = true;
-      else if (flag === '--dead') a.faults.engineDead = true;
-      else a.help = true;
-      continue;
-    }
-    if (!VALUE_FLAGS.has(flag)) throw new UsageError(`unknown option '${flag}'`);
-    if (value === undefined) {
-      value = argv[i + 1];
-      if (value === undefined || (value.startsWith('--') && value.length > 2)) throw new UsageError(`${flag} needs a value`);
-      i += 1;
-    }
-    switch (flag) {
-      case '--model':
-        a.model = value;
-        break;
-      case '--port':
-        a.port = number(flag, value, (n) => Number.isInteger(n) && n >= 0 && n <= 65535, 'an integer 0..65535');
-        break;
-      case '--host':
-        if (value.trim() === '') throw new UsageError('--host: expected an address');
-        a.host = value;
-        break;
-      case '--profile':
-        if (value !== 'instant' && value !== 'config') throw new UsageError(`--profile: expected instant or config, got '${value}'`);
-        a.profile = value;
-        break;
-      case '--speed':
-        a.speed = number(flag, value, (n) => n > 0, 'a number > 0');
-        break;
-      case '--output':
-        if (value !== 'random' && value !== 'echo') throw new UsageError(`--output: expected random or echo, got '${value}'`);
-        a.output = value;
-        break;
-      case '--seed':
-        a.seed = number(flag, value, (n) => Number.isInteger(n), 'an integer');
-        break;
-      case '--vllm-version':
-        if (value.trim() === '') throw new UsageError('--vllm-version: expected a version');
-        a.vllmVersion = value;
-        break;
-      case '--error-rate':
-        a.faults.errorRate = number(flag, value, (n) => n >= 0 && n <= 1, 'a number in [0, 1]');
-        break;
-      case '--error-status': {
-        const s = number(flag, value, (n) => n === 429 || n === 500 || n === 503, '429, 500 or 503');
-        a.faults.errorStatus = s as 429 | 500 | 503;
-        break;
-      }
-      case '--slow-start':
-        a.faults.slowStartSeconds = number(flag, value, (n) => n >= 0, 'a number of seconds >= 0');
-        break;
-      case '--die-after':
-        a.faults.dieAfterTokens = number(flag, value, (n) => Number.isInteger(n) && n >= 0, 'an integer >= 0');
-        break;
-    }
+  const command = simCommand();
+  try {
+    command.parse([...argv], { from: 'user' });
+  } catch (err) {
+    if (!(err instanceof CommanderError)) throw err;
+    if (err.code === 'commander.helpDisplayed') return { ...a, help: true };
+    throw new UsageError(usageMessage(err));
   }
+  if (command.args.length > 0) throw new UsageError(`unknown option '${command.args[0]}'`);
+  const o = command.opts<Record<string, string | true | undefined>>();
+  for (const option of command.options) {
+    const value = o[option.attributeName()];
+    // Commander takes the next word as a value even when it is another flag (`--model --port 1`).
+    if (typeof value === 'string' && value.startsWith('--') && value.length > 2 && argv.includes(value)) throw new UsageError(`${option.long} needs a value`);
+  }
+  if (o.hang) a.faults.hang = true;
+  if (o.dead) a.faults.engineDead = true;
+  const str = (name: string) => (typeof o[name] === 'string' ? (o[name] as string) : undefined);
+  const model = str('model');
+  if (model !== undefined) a.model = model;
+  const port = str('port');
+  if (port !== undefined) a.port = number('--port', port, (n) => Number.isInteger(n) && n >= 0 && n <= 65535, 'an integer 0..65535');
+  const host = str('host');
+  if (host !== undefined) {
+    if (host.trim() === '') throw new UsageError('--host: expected an address');
+    a.host = host;
+  }
+  const profile = str('profile');
+  if (profile !== undefined) {
+    if (profile !== 'instant' && profile !== 'config') throw new UsageError(`--profile: expected instant or config, got '${profile}'`);
+    a.profile = profile;
+  }
+  const speed = str('speed');
+  if (speed !== undefined) a.speed = number('--speed', speed, (n) => n > 0, 'a number > 0');
+  const output = str('output');
+  if (output !== undefined) {
+    if (output !== 'random' && output !== 'echo') throw new UsageError(`--output: expected random or echo, got '${output}'`);
+    a.output = output;
+  }
+  const seed = str('seed');
+  if (seed !== undefined) a.seed = number('--seed', seed, (n) => Number.isInteger(n), 'an integer');
+  const version = str('vllmVersion');
+  if (version !== undefined) {
+    if (version.trim() === '') throw new UsageError('--vllm-version: expected a version');
+    a.vllmVersion = version;
+  }
+  const errorRate = str('errorRate');
+  if (errorRate !== undefined) a.faults.errorRate = number('--error-rate', errorRate, (n) => n >= 0 && n <= 1, 'a number in [0, 1]');
+  const errorStatus = str('errorStatus');
+  if (errorStatus !== undefined) a.faults.errorStatus = number('--error-status', errorStatus, (n) => n === 429 || n === 500 || n === 503, '429, 500 or 503') as 429 | 500 | 503;
+  const slowStart = str('slowStart');
+  if (slowStart !== undefined) a.faults.slowStartSeconds = number('--slow-start', slowStart, (n) => n >= 0, 'a number of seconds >= 0');
+  const dieAfter = str('dieAfter');
+  if (dieAfter !== undefined) a.faults.dieAfterTokens = number('--die-after', dieAfter, (n) => Number.isInteger(n) && n >= 0, 'an integer >= 0');
   return a;
 }
 

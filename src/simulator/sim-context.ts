@@ -2,14 +2,14 @@
 import type { ServerResponse } from 'node:http';
 import { modelNotFound } from './errors';
 import type { FaultState } from './faults';
-import type { ModelMetrics, SimMetrics } from './metrics';
+import type { SimModelMetrics, SimMetrics } from './metrics';
 import type { Scheduler } from './scheduler';
 import type { SimulatorModel } from './types';
 
 export interface Engine {
   model: SimulatorModel;
   scheduler: Scheduler;
-  metrics: ModelMetrics;
+  metrics: SimModelMetrics;
 }
 
 export interface SimContext {

@@ -1,12 +1,16 @@
 /**
  * The simulator's HTTP server: plain node:http (no framework on the path: benchmarks compare proxies
- * against it directly). Routes vLLM's OpenAI-server endpoints plus /admin/faults.
+ * against it directly). Routes vLLM's OpenAI-server endpoints plus /admin/faults and
+ * /admin/hanging.
+ *
+ * The simulator is deliberately ours: it emulates vLLM's endpoints, shapes, errors, metrics and
+ * latency model (not a generic mock server), so that every test runs against what vLLM would say.
  */
 import { createServer, IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
-import { ApiError } from './errors';
+import { SimulatorError } from './errors';
 import { FaultState } from './faults';
-import { handleGetFaults, handleSetFaults } from './handlers/admin';
+import { handleGetFaults, handleGetHanging, handleSetFaults } from './handlers/admin';
 import { handleChat } from './handlers/chat';
 import { handleCompletions } from './handlers/completions';
 import { handleHealth, handleMetrics, handleModels, handleVersion } from './handlers/info';
@@ -39,10 +43,11 @@ const ROUTES: Record<string, Route> = {
   '/detokenize': { methods: { POST: handleDetokenize }, availability: 'other' },
   '/metrics': { methods: { GET: handleMetrics }, availability: 'always' },
   '/admin/faults': { methods: { GET: handleGetFaults, POST: handleSetFaults }, availability: 'always' },
+  '/admin/hanging': { methods: { GET: handleGetHanging }, availability: 'always' },
 };
 
-const ENGINE_DEAD = new ApiError(503, 'EngineCore encountered an issue. See stack trace (above) for the root cause.');
-const STARTING = new ApiError(503, 'The engine is still starting up (simulated slow start).');
+const ENGINE_DEAD = new SimulatorError(503, 'EngineCore encountered an issue. See stack trace (above) for the root cause.');
+const STARTING = new SimulatorError(503, 'The engine is still starting up (simulated slow start).');
 
 function resolveOptions(opts: SimulatorOptions) {
   if (!Array.isArray(opts.models) || opts.models.length === 0) throw new Error('the simulator needs at least one model');
@@ -102,11 +107,11 @@ export function startSimulator(opts: SimulatorOptions, listen: { port: number; h
   };
 
   const onError = (res: ServerResponse, err: unknown): void => {
-    if (err instanceof ApiError) {
+    if (err instanceof SimulatorError) {
       sendApiError(res, err);
     } else if (!res.headersSent) {
       const message = err instanceof Error ? err.message : String(err);
-      sendJson(res, 500, new ApiError(500, message).toBody());
+      sendJson(res, 500, new SimulatorError(500, message).toBody());
     } else {
       res.destroy();
     }

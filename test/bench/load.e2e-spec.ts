@@ -3,7 +3,7 @@ import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runCli } from '../../src/cli/cli';
-import type { ServiceOrchestrator } from '../../src/orchestration/service-orchestrator';
+import type { ServiceOrchestrator } from '../../src/server/service-orchestrator';
 import { capture, withConfigEnv } from '../cli/cli-helpers';
 import { startCitadel } from '../support/start-citadel';
 

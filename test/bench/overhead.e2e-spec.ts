@@ -1,8 +1,9 @@
 import 'reflect-metadata';
-import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runCli } from '../../src/cli/cli';
+import { PATH_LABELS, PathId } from '../../src/bench/overhead-types';
 import { processTree } from '../../src/bench/process-tree';
 import { detectNginx } from '../../src/bench/tools';
 import { capture, withConfigEnv } from '../cli/cli-helpers';
@@ -59,18 +60,20 @@ describe('bench overhead (direct vs gateway vs nginx)', () => {
       expect(analysis.paths.C.idle).toMatchObject({ streams: 10, flowing: 10 });
     }
 
-    // The files: the Markdown table, the JSON with one line per measurement, the PNG.
+    // The files: the Markdown table, the JSON with one line per measurement, the SVG and its PNG.
     const md = readFileSync(join(out, 'results', 'overhead.md'), 'utf8');
     expect(md).toMatch(/^\| measure \| A direct \| B gateway \|/m);
-    expect(md).toContain('![latency CDFs per path](overhead.png)');
+    expect(md).toContain('![latency CDFs per path](overhead.svg)');
     const json = JSON.parse(readFileSync(join(out, 'results', 'overhead.json'), 'utf8'));
     expect(json.measurements).toHaveLength(paths.length * 4);
     expect(json.settings).toMatchObject({ rounds: 1, durationS: 1, connections: 4, streamTokens: 8, tokenMs: 20, idleStreams: 10 });
+    const svg = readFileSync(join(out, 'results', 'overhead.svg'), 'utf8');
+    expect(svg.startsWith('<svg')).toBe(true);
+    for (const path of paths) expect(svg).toContain(PATH_LABELS[path as PathId]);
     const png = readFileSync(join(out, 'results', 'overhead.png'));
     expect(png.subarray(1, 4).toString('ascii')).toBe('PNG');
     expect(png.readUInt32BE(16)).toBe(960);
     expect(readdirSync(join(out, 'reports')).some((f) => f.startsWith('overhead_raw_'))).toBe(true);
-    expect(existsSync(join(out, 'results', 'overhead.png'))).toBe(true);
 
     // Nothing it started is left running.
     expect(processTree(process.pid)).toEqual([process.pid]);

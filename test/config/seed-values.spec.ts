@@ -4,11 +4,11 @@ import { loadCitadelConfig } from '../../src/config/config-loader';
 import { CitadelConfig } from '../../src/config/citadel-config';
 import { GatewayConfig } from '../../src/config/gateway-config';
 import { EfficiencySection, ModelSection, ModelServiceConfig, RealtimeSection, ServiceSection } from '../../src/config/model-config';
-import { Mixtral8x7BConfig } from '../../src/services/ai-models/mixtral-8x7b/mixtral-8x7b.config';
-import { OpenChat35Config } from '../../src/services/ai-models/openchat-3.5/openchat-3.5.config';
-import { Phi3MiniConfig } from '../../src/services/ai-models/phi-3-mini/phi-3-mini.config';
-import { Yi34BConfig } from '../../src/services/ai-models/yi-34b/yi-34b.config';
-import { ServiceManagerConfig } from '../../src/services/core/service-manager/service-manager.config';
+import { Mixtral8x7BConfig } from '../../src/config/models/mixtral-8x7b.config';
+import { OpenChat35Config } from '../../src/config/models/openchat-3.5.config';
+import { Phi3MiniConfig } from '../../src/config/models/phi-3-mini.config';
+import { Yi34BConfig } from '../../src/config/models/yi-34b.config';
+import { ServiceManagerConfig } from '../../src/config/service-manager.config';
 import { HUGE_HOST, REPO_CONFIG, sharedCwd } from './config-fixtures';
 
 /**

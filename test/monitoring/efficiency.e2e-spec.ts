@@ -1,6 +1,6 @@
 import { Agent, request } from 'undici';
 import { startCitadel } from '../support/start-citadel';
-import { ServiceOrchestrator } from '../../src/orchestration/service-orchestrator';
+import { ServiceOrchestrator } from '../../src/server/service-orchestrator';
 import { engineMetric, NO_FAULTS, setFaults, waitFor } from '../support/engine-control';
 import { sampleValue, scrape } from './prom-text';
 

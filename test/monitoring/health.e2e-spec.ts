@@ -1,4 +1,4 @@
-import { ServiceOrchestrator } from '../../src/orchestration/service-orchestrator';
+import { ServiceOrchestrator } from '../../src/server/service-orchestrator';
 import { NO_FAULTS, setFaults, waitFor } from '../support/engine-control';
 import { startCitadel } from '../support/start-citadel';
 import { sampleValue, scrape } from './prom-text';
@@ -64,6 +64,10 @@ describe('health: every model, the gateway, and its services view', () => {
       // The disk under the model path is only checked when this server launches vLLM (managed mode).
       expect(body.checks.disk).toBeUndefined();
       expect(body.failed_check).toBeUndefined();
+      // "Health with performance metrics": recent latency against the model's target.
+      const performance = (body as unknown as { performance: { target_latency_ms: number; latency: { p95_ms: number | null; samples: number; within_target: boolean | null } } }).performance;
+      expect(performance).toMatchObject({ target_latency_ms: model(id).service.config.performance.target_latency_ms, latency: { samples: expect.any(Number) } });
+      expect(performance.latency.within_target === null).toBe(performance.latency.p95_ms === null);
     }
     expect(((await get<Health>(`${model('mixtral-8x7b').url}/health`)).body.checks.memory as Check).engine_rss_bytes).toBeGreaterThan(0);
   });

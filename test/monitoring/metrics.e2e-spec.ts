@@ -1,9 +1,9 @@
 import { randomBytes } from 'node:crypto';
-import { ServiceOrchestrator } from '../../src/orchestration/service-orchestrator';
+import { ServiceOrchestrator } from '../../src/server/service-orchestrator';
 import { NO_FAULTS, setFaults } from '../support/engine-control';
 import { readSse } from '../support/sse';
 import { startCitadel } from '../support/start-citadel';
-import { describeWith, PROMTOOL, promtoolCheckMetrics, sampleLines, sampleSum, sampleValue, scrape } from './prom-text';
+import { describeWith, PROMTOOL, promtoolCheckMetrics, samplesWithPrefix, sampleSum, sampleValue, scrape } from './prom-text';
 
 const MODELS = ['mixtral-8x7b', 'openchat-3.5', 'phi-3-mini', 'yi-34b'];
 const json = { 'content-type': 'application/json' };
@@ -34,7 +34,8 @@ describe('Prometheus metrics', () => {
       for (const url of [model(id).metricsUrl, model(id).url]) {
         const text = await scrape(url);
         expect(sampleValue(text, 'citadel_llm_requests_total', { model: id, endpoint: 'chat_completions', status: '200' })).toBeGreaterThanOrEqual(1);
-        const others = sampleLines(text, 'citadel_llm_').filter((l) => !l.includes(`model="${id}"`));
+        // Process-wide series (no model label) are on every listener; no other model's are.
+        const others = samplesWithPrefix(text, 'citadel_llm_').filter((sample) => sample.labels.model !== undefined && sample.labels.model !== id);
         expect(others).toEqual([]);
         // Node's default metrics, on every listener.
         expect(sampleValue(text, 'process_resident_memory_bytes')).toBeGreaterThan(0);
@@ -66,6 +67,10 @@ describe('Prometheus metrics', () => {
       'citadel_llm_service_start_time_seconds',
       'citadel_llm_service_restarts_total',
       'citadel_llm_streams_started_total',
+      'citadel_llm_context_utilization_ratio',
+      'citadel_llm_model_cpu_seconds_total',
+      'citadel_llm_model_load_seconds',
+      'citadel_llm_engine_circuit_state',
     ]) {
       expect(families).toContain(family);
     }
@@ -77,6 +82,10 @@ describe('Prometheus metrics', () => {
       expect(sampleValue(text, 'citadel_llm_engine_up', { model: m.id, upstream: m.engineUrls[0] })).toBe(1);
       // Simulated mode: the simulator child's resident memory.
       expect(sampleValue(text, 'citadel_llm_model_memory_usage_bytes', { model: m.id })).toBeGreaterThan(1024 * 1024);
+      // ...and its CPU time, so Prometheus has what /efficiency shows.
+      expect(sampleValue(text, 'citadel_llm_model_cpu_seconds_total', { model: m.id })).toBeGreaterThan(0);
+      // The simulator child's time from spawn to ready (the seeds' model loading time).
+      expect(sampleValue(text, 'citadel_llm_model_load_seconds', { model: m.id })).toBeGreaterThan(0);
       expect(sampleValue(text, 'citadel_llm_service_start_time_seconds', { model: m.id })).toBeGreaterThan(Date.now() / 1000 - 600);
       expect(sampleValue(text, 'citadel_llm_request_duration_seconds_bucket', { model: m.id, endpoint: 'completions', le: '+Inf' })).toBeGreaterThanOrEqual(1);
     }
@@ -98,6 +107,11 @@ describe('Prometheus metrics', () => {
     const delta = (type: string) => sampleValue(after, 'citadel_llm_tokens_total', { model: id, type })! - sampleValue(before, 'citadel_llm_tokens_total', { model: id, type })!;
     expect(delta('prompt')).toBe(answer.usage.prompt_tokens + usage.prompt_tokens);
     expect(delta('completion')).toBe(answer.usage.completion_tokens + usage.completion_tokens);
+    // Each answer's share of Phi-3's 2,048-token context, from the same usage.
+    const ratio = (name: string) => sampleValue(after, name, { model: id })! - sampleValue(before, name, { model: id })!;
+    expect(ratio('citadel_llm_context_utilization_ratio_count')).toBe(2);
+    const used = (answer.usage.prompt_tokens + answer.usage.completion_tokens + usage.prompt_tokens + usage.completion_tokens) / 2048;
+    expect(ratio('citadel_llm_context_utilization_ratio_sum')).toBeCloseTo(used, 9);
     // The stream's chunks and time to first token.
     expect(sampleValue(after, 'citadel_llm_time_to_first_token_seconds_count', { model: id })).toBeGreaterThan(sampleValue(before, 'citadel_llm_time_to_first_token_seconds_count', { model: id })!);
     expect(sampleValue(after, 'citadel_llm_stream_chunks_total', { model: id })! - sampleValue(before, 'citadel_llm_stream_chunks_total', { model: id })!).toBe(events.length);
@@ -120,8 +134,8 @@ describe('Prometheus metrics', () => {
 
   it('never makes a series from request input: 1,000 unknown models and paths later, the series are the same', async () => {
     const series = async () => {
-      const lines = sampleLines(await scrape(server.gatewayUrl!), 'citadel_llm_');
-      return new Set(lines.map((l) => l.replace(/ \S+$/, '')));
+      const samples = samplesWithPrefix(await scrape(server.gatewayUrl!), 'citadel_llm_');
+      return new Set(samples.map((sample) => `${sample.name}${JSON.stringify(Object.entries(sample.labels).sort())}`));
     };
     const before = await series();
     const names: string[] = [];

@@ -1,4 +1,5 @@
 import { spawnSync } from 'node:child_process';
+import { parsePrometheusText, PromSample, sampleSum as sumOf, sampleValue as valueOf } from '../../src/bench/prometheus-text';
 
 /** Fetches a listener's Prometheus text. */
 export async function scrape(url: string, path = '/metrics'): Promise<string> {
@@ -7,33 +8,19 @@ export async function scrape(url: string, path = '/metrics'): Promise<string> {
   return res.text();
 }
 
-/** The sample lines (no comments, no blanks), optionally only those of families starting with `prefix`. */
-export function sampleLines(text: string, prefix = ''): string[] {
-  return text.split('\n').filter((l) => l !== '' && !l.startsWith('#') && l.startsWith(prefix));
+/** The samples of the families whose names start with `prefix` (every sample without one). */
+export function samplesWithPrefix(text: string, prefix = ''): PromSample[] {
+  return parsePrometheusText(text).filter((s) => s.name.startsWith(prefix));
 }
 
-/** The value of the one sample `name{labels}` (labels in any order; all given must match), or undefined. */
+/** The value of the one sample `name{labels}` (all labels given must match), or undefined. */
 export function sampleValue(text: string, name: string, labels: Record<string, string> = {}): number | undefined {
-  const wanted = Object.entries(labels).map(([k, v]) => `${k}="${v}"`);
-  for (const line of sampleLines(text, name)) {
-    const m = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(\{(.*)\})? (\S+)$/.exec(line);
-    if (!m || m[1] !== name) continue;
-    const have: string[] = (m[3] ?? '').match(/[a-zA-Z_][a-zA-Z0-9_]*="(?:[^"\\]|\\.)*"/g) ?? [];
-    if (wanted.every((w) => have.includes(w))) return Number(m[4]);
-  }
-  return undefined;
+  return valueOf(parsePrometheusText(text), name, labels);
 }
 
 /** The sum of every sample of `name` matching `labels`. */
 export function sampleSum(text: string, name: string, labels: Record<string, string> = {}): number {
-  const wanted = Object.entries(labels).map(([k, v]) => `${k}="${v}"`);
-  let sum = 0;
-  for (const line of sampleLines(text, name)) {
-    const m = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(\{(.*)\})? (\S+)$/.exec(line);
-    if (!m || m[1] !== name) continue;
-    if (wanted.every((w) => (m[3] ?? '').includes(w))) sum += Number(m[4]);
-  }
-  return sum;
+  return sumOf(parsePrometheusText(text), name, labels);
 }
 
 /** promtool from the Debian package `prometheus`; tests that need it are skipped (and say so) without it. */

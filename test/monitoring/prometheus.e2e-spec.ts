@@ -3,8 +3,8 @@ import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from '
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse, stringify } from 'yaml';
-import { ServiceOrchestrator } from '../../src/orchestration/service-orchestrator';
-import { pickFreePort } from '../../src/services/core/service-manager/free-port';
+import getPort from 'get-port';
+import { ServiceOrchestrator } from '../../src/server/service-orchestrator';
 import { waitFor } from '../support/engine-control';
 import { REPO, startCitadel } from '../support/start-citadel';
 import { describeWith, PROMETHEUS, scrape } from './prom-text';
@@ -91,7 +91,7 @@ describe('the ops artefacts against a running server', () => {
       }
       writeFileSync(join(dir, 'prometheus.yml'), stringify(config));
       copyFileSync(join(MONITORING, 'alerts.yml'), join(dir, 'alerts.yml'));
-      const port = await pickFreePort();
+      const port = await getPort({ host: '127.0.0.1' });
       api = `http://127.0.0.1:${port}`;
       prometheus = spawn(PROMETHEUS!, [`--config.file=${join(dir, 'prometheus.yml')}`, `--storage.tsdb.path=${join(dir, 'data')}`, `--web.listen-address=127.0.0.1:${port}`, '--log.level=warn'], {
         stdio: ['ignore', 'ignore', 'pipe'],

@@ -1,4 +1,4 @@
-import { ServiceOrchestrator } from '../../src/orchestration/service-orchestrator';
+import { ServiceOrchestrator } from '../../src/server/service-orchestrator';
 import { resetEngine, setFaults, waitFor } from '../support/engine-control';
 import { startCitadel } from '../support/start-citadel';
 import { sampleValue } from './prom-text';

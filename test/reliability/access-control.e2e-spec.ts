@@ -1,4 +1,4 @@
-import { ServiceOrchestrator } from '../../src/orchestration/service-orchestrator';
+import { ServiceOrchestrator } from '../../src/server/service-orchestrator';
 import { pathSpellings } from '../support/path-spellings';
 import { rawGet, rawPost } from '../support/raw-http';
 import { startCitadel } from '../support/start-citadel';

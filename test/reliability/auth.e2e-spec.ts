@@ -1,5 +1,5 @@
 import OpenAI from 'openai';
-import { ServiceOrchestrator } from '../../src/orchestration/service-orchestrator';
+import { ServiceOrchestrator } from '../../src/server/service-orchestrator';
 import { startCitadel } from '../support/start-citadel';
 
 const KEY = 'sk-citadel-test-0123456789';

@@ -1,5 +1,5 @@
 import OpenAI from 'openai';
-import { ServiceOrchestrator } from '../../src/orchestration/service-orchestrator';
+import { ServiceOrchestrator } from '../../src/server/service-orchestrator';
 import { startCitadel } from '../support/start-citadel';
 
 /** OpenChat falls back to Phi-3-Mini when its own engine is down. */

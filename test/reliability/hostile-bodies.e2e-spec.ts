@@ -1,5 +1,5 @@
 import { request } from 'node:http';
-import { ServiceOrchestrator } from '../../src/orchestration/service-orchestrator';
+import { ServiceOrchestrator } from '../../src/server/service-orchestrator';
 import { startCitadel } from '../support/start-citadel';
 
 /** Posts `body` and resolves the status; the client may be cut early, which is fine here. */

@@ -1,4 +1,4 @@
-import { ServiceOrchestrator } from '../../src/orchestration/service-orchestrator';
+import { ServiceOrchestrator } from '../../src/server/service-orchestrator';
 import { startCitadel } from '../support/start-citadel';
 
 /** A `model` is only ever looked up among the configured names: never a URL, header or log line. */

@@ -1,6 +1,6 @@
 import { connect, Socket } from 'node:net';
 import { ConnectionBudget } from '../../src/api/connection-budget';
-import { ServiceOrchestrator } from '../../src/orchestration/service-orchestrator';
+import { ServiceOrchestrator } from '../../src/server/service-orchestrator';
 import { rawGet, rawRequest } from '../support/raw-http';
 import { readSse } from '../support/sse';
 import { startCitadel } from '../support/start-citadel';

@@ -1,6 +1,6 @@
 import { request } from 'node:http';
 import fc from 'fast-check';
-import { ServiceOrchestrator } from '../../src/orchestration/service-orchestrator';
+import { ServiceOrchestrator } from '../../src/server/service-orchestrator';
 import { startCitadel } from '../support/start-citadel';
 
 /** Raw bytes to a path, with a content type: the status that came back (or 0 on a reset). */

@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { ServiceOrchestrator } from '../../src/orchestration/service-orchestrator';
+import { ServiceOrchestrator } from '../../src/server/service-orchestrator';
 import { waitFor } from '../support/engine-control';
 import { REPO, startCitadel } from '../support/start-citadel';
 

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { loadCitadelConfig } from '../../src/config/config-loader';
-import { ServiceOrchestrator } from '../../src/orchestration/service-orchestrator';
+import { ServiceOrchestrator } from '../../src/server/service-orchestrator';
 import { INSTANT_PROFILE } from '../../src/simulator/profiles';
 import { startSimulator } from '../../src/simulator/sim-server';
 import { RunningSimulator } from '../../src/simulator/types';

@@ -1,4 +1,4 @@
-import { ServiceOrchestrator } from '../../src/orchestration/service-orchestrator';
+import { ServiceOrchestrator } from '../../src/server/service-orchestrator';
 import { readSse } from '../support/sse';
 import { startCitadel } from '../support/start-citadel';
 

@@ -1,6 +1,6 @@
 import { request } from 'node:http';
 import { connect } from 'node:net';
-import { ServiceOrchestrator } from '../../src/orchestration/service-orchestrator';
+import { ServiceOrchestrator } from '../../src/server/service-orchestrator';
 import { NO_FAULTS, resetEngine, setFaults, waitFor } from '../support/engine-control';
 import { startCitadel } from '../support/start-citadel';
 

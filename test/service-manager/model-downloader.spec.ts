@@ -4,7 +4,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DownloadError, ModelDownloader, PARTIAL_SUFFIX, resolveHubToken } from '../../src/services/core/service-manager/model-downloader';
 import { ModelVerifier } from '../../src/services/core/service-manager/model-verifier';
-import { runServiceManagerCommand } from '../../src/services/core/service-manager/service-manager-cli';
+import { runServiceManagerCommand } from '../../src/cli/service-manager-cli';
 import { FakeHub, HubFile, sha256 } from './fake-hub';
 import { captureOutput, NEUTRAL_CWD, removeTempDirs, tempDir } from './helpers';
 
@@ -158,17 +158,18 @@ describe('citadel-llm services download <model>', () => {
     const dir = join(tempDir(), 'phi');
     const env = { HF_ENDPOINT: hub.url, HF_TOKEN: token, PHI_3_MINI_MODEL_NAME: REPO_ID, PHI_3_MINI_MODEL_PATH: dir };
     const { sink, deps } = captureOutput();
-    const code = await runServiceManagerCommand('download', ['phi-3-mini', '--exclude', '*.pt'], { ...deps, env, cwd: NEUTRAL_CWD });
+    const code = await runServiceManagerCommand('download', ['phi-3-mini', '--exclude', '*.pt', '--exclude', 'tokenizer/*'], { ...deps, env, cwd: NEUTRAL_CWD });
     expect(sink.err).not.toContain(token);
     expect(sink.out).not.toContain(token);
     expect(code).toBe(0);
     expect(sink.err).toContain(`hub ${hub.url}, token from HF_TOKEN`);
-    expect(sink.out).toContain(`phi-3-mini: 4 files of ${REPO_ID}@main in ${dir} (4 fetched); wrote ${join(dir, 'model.sha256')}`);
+    expect(sink.out).toContain(`phi-3-mini: 3 files of ${REPO_ID}@main in ${dir} (3 fetched); wrote ${join(dir, 'model.sha256')}`);
     expect(existsSync(join(dir, 'consolidated.00.pt'))).toBe(false);
+    expect(existsSync(join(dir, 'tokenizer'))).toBe(false);
 
     const verify = captureOutput();
     expect(await runServiceManagerCommand('verify-model', ['phi-3-mini'], { ...verify.deps, env, cwd: NEUTRAL_CWD })).toBe(0);
-    expect(verify.sink.out).toContain('4 of 4 files match');
+    expect(verify.sink.out).toContain('3 of 3 files match');
   });
 
   it('exits 1 naming the model and the Hub status when the download fails', async () => {

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { cpSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ModelVerifier } from '../../src/services/core/service-manager/model-verifier';
-import { runServiceManagerCommand } from '../../src/services/core/service-manager/service-manager-cli';
+import { runServiceManagerCommand } from '../../src/cli/service-manager-cli';
 import { captureOutput, NEUTRAL_CWD, removeTempDirs, tempDir, TINY_MODEL } from './helpers';
 
 afterAll(removeTempDirs);

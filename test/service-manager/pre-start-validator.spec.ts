@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { pickFreePort } from '../../src/services/core/service-manager/free-port';
 import { HostProbes, SystemProbes } from '../../src/services/core/service-manager/host-probes';
 import { CheckResult, PreStartValidator } from '../../src/services/core/service-manager/pre-start-validator';
-import { runServiceManagerCommand } from '../../src/services/core/service-manager/service-manager-cli';
+import { runServiceManagerCommand } from '../../src/cli/service-manager-cli';
 import { captureOutput, FAKE_VLLM_DIR, loadConfig, NEUTRAL_CWD, removeTempDirs, tempDir, TINY_MODEL } from './helpers';
 
 afterAll(removeTempDirs);

@@ -5,7 +5,7 @@ import { userInfo } from 'node:os';
 import { join } from 'node:path';
 import { UsageError } from '../../src/cli/usage-error';
 import { parseShow, resolveOwnerWithGetent, ServiceManager } from '../../src/services/core/service-manager/service-manager';
-import { runServiceManagerCommand, SERVICE_MANAGER_USAGE } from '../../src/services/core/service-manager/service-manager-cli';
+import { runServiceManagerCommand, SERVICE_MANAGER_USAGE } from '../../src/cli/service-manager-cli';
 import { DryRunSystemctlRunner } from '../../src/services/core/service-manager/systemctl-runner';
 import { captureOutput, loadConfig, NEUTRAL_CWD, RecordingRunner, removeTempDirs, REPO, tempDir } from './helpers';
 

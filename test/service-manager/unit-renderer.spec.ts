@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse as parseEnv } from 'dotenv';
-import { ServiceManagerConfig } from '../../src/services/core/service-manager/service-manager.config';
+import { ServiceManagerConfig } from '../../src/config/service-manager.config';
 import { envLine, RenderError, UnitRenderer, unitName } from '../../src/services/core/service-manager/unit-renderer';
 import { loadConfig, loadModel, REPO } from './helpers';
 

@@ -1,5 +1,5 @@
 import OpenAI from 'openai';
-import { ServiceOrchestrator } from '../../src/orchestration/service-orchestrator';
+import { ServiceOrchestrator } from '../../src/server/service-orchestrator';
 import { startCitadel } from '../support/start-citadel';
 
 /** The official SDK is the test client: if it can't use an endpoint, the endpoint is wrong. */

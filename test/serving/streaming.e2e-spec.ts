@@ -1,7 +1,7 @@
 import { request } from 'node:http';
 import OpenAI from 'openai';
-import { ServiceOrchestrator } from '../../src/orchestration/service-orchestrator';
-import { engineMetric, resetEngine, setFaults, waitFor } from '../support/engine-control';
+import { ServiceOrchestrator } from '../../src/server/service-orchestrator';
+import { engineMetric, hangingRequests, resetEngine, setFaults, waitFor } from '../support/engine-control';
 import { readSse } from '../support/sse';
 import { startCitadel } from '../support/start-citadel';
 
@@ -77,11 +77,16 @@ describe('SSE streaming', () => {
     const req = request(`${url}/v1/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json' } });
     req.on('error', () => undefined);
     req.end(body());
-    await waitFor(async () => (await engineMetric(engine, 'vllm:num_requests_running')) + (await engineMetric(engine, 'vllm:num_requests_waiting')) >= 0, 1_000);
-    await new Promise((r) => setTimeout(r, 200));
+    // The hang fault holds the request before vLLM's scheduler (its gauges stay 0), so the
+    // simulator's own count says when the request has reached the engine.
+    const before = await hangingRequests(engine);
+    await waitFor(async () => (await hangingRequests(engine)).hanging >= 1, 5_000, 'the request to reach the engine');
     req.destroy();
-    // The hanging request's connection is closed by us, so the engine forgets it.
-    await waitFor(async () => (await engineMetric(engine, 'vllm:num_requests_running')) === 0, 5_000, 'the hung request to be dropped');
+    // The client left before any byte: the gateway must close the engine request too.
+    await waitFor(async () => {
+      const now = await hangingRequests(engine);
+      return now.hanging === 0 && now.aborted === before.aborted + 1;
+    }, 5_000, 'the hung request to be dropped');
   });
 
   it('ends the client\'s stream with an error event then [DONE] when the engine dies mid-stream', async () => {

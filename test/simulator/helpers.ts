@@ -1,5 +1,7 @@
 /** Test helpers: a simulator on 127.0.0.1:0 and a tiny HTTP client on node:http (no keep-alive). */
 import { ClientRequest, IncomingHttpHeaders, IncomingMessage, request } from 'node:http';
+import { parsePrometheusText, sampleValue } from '../../src/bench/prometheus-text';
+import { SseDataReader } from '../../src/bench/sse-reader';
 import { startSimulator } from '../../src/simulator/sim-server';
 import { INSTANT_PROFILE } from '../../src/simulator/profiles';
 import type { RunningSimulator, SimulatorModel, SimulatorOptions, SimulatorProfile } from '../../src/simulator/types';
@@ -72,15 +74,14 @@ export const post = (url: string, path: string, body: unknown, headers?: Record<
   http(url, 'POST', path, body, headers);
 export const get = (url: string, path: string) => http(url, 'GET', path);
 
-/** The `data:` payloads of an SSE body, in order. */
+/** The `data:` payloads of an SSE body, in order; vLLM writes nothing but `data:` events. */
 export function sseData(text: string): string[] {
-  return text
-    .split('\n\n')
-    .filter((block) => block.trim().length > 0)
-    .map((block) => {
-      expect(block.startsWith('data: ')).toBe(true);
-      return block.slice('data: '.length);
-    });
+  const reader = new SseDataReader();
+  const events = reader.pushEvents(text);
+  expect(events.filter((e) => e.event !== undefined || e.id !== undefined)).toEqual([]);
+  expect(reader.comments).toEqual([]);
+  expect(text.trim() === '' || text.endsWith('\n\n')).toBe(true);
+  return events.map((e) => e.data);
 }
 
 /** Parsed SSE chunks, checking that [DONE] is last and only last. */
@@ -139,17 +140,7 @@ export async function waitFor(cond: () => boolean | Promise<boolean>, what: stri
 
 /** The value of one sample in a Prometheus text exposition (labels in any order), or undefined. */
 export function metricValue(text: string, name: string, labels: Record<string, string> = {}): number | undefined {
-  for (const line of text.split('\n')) {
-    if (!line.startsWith(name)) continue;
-    const rest = line.slice(name.length);
-    if (rest[0] !== '{' && rest[0] !== ' ') continue;
-    const m = /^(?:\{(.*)\})?\s+(\S+)$/.exec(rest);
-    if (!m) continue;
-    const have = new Map<string, string>();
-    for (const pair of (m[1] ?? '').matchAll(/(\w+)="((?:[^"\\]|\\.)*)"/g)) have.set(pair[1], pair[2]);
-    if (Object.entries(labels).every(([k, v]) => have.get(k) === v)) return Number(m[2]);
-  }
-  return undefined;
+  return sampleValue(parsePrometheusText(text), name, labels);
 }
 
 export const chatBody = (content: string, extra: Record<string, unknown> = {}) => ({

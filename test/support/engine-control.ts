@@ -1,3 +1,5 @@
+import { parsePrometheusText, sampleSum } from '../../src/bench/prometheus-text';
+
 /** Talks to a simulated engine directly: its fault switches and its own vLLM metrics. */
 export async function setFaults(engineUrl: string, faults: Record<string, unknown>): Promise<void> {
   const res = await fetch(`${engineUrl}/admin/faults`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(faults) });
@@ -9,10 +11,14 @@ export const NO_FAULTS = { errorRate: 0, hang: false, dieAfterTokens: 0, engineD
 /** The value of a vLLM gauge or counter on the engine (summed over its series). */
 export async function engineMetric(engineUrl: string, name: string): Promise<number> {
   const text = await (await fetch(`${engineUrl}/metrics`)).text();
-  return text
-    .split('\n')
-    .filter((l) => l.startsWith(name + '{') || l.startsWith(name + ' '))
-    .reduce((sum, l) => sum + Number(l.split(' ').pop()), 0);
+  return sampleSum(parsePrometheusText(text), name);
+}
+
+/** The simulator's count of requests its hang fault holds open, and of those whose client left. */
+export async function hangingRequests(engineUrl: string): Promise<{ hanging: number; aborted: number }> {
+  const res = await fetch(`${engineUrl}/admin/hanging`);
+  if (!res.ok) throw new Error(`reading /admin/hanging failed: ${res.status} ${await res.text()}`);
+  return (await res.json()) as { hanging: number; aborted: number };
 }
 
 export async function waitFor(check: () => Promise<boolean> | boolean, timeoutMs = 5_000, what = 'condition'): Promise<void> {

@@ -4,7 +4,7 @@ import { join, resolve } from 'node:path';
 import { CitadelConfig } from '../../src/config/citadel-config';
 import { loadCitadelConfig } from '../../src/config/config-loader';
 import { MODEL_IDS, envPrefix } from '../../src/config/model-ids';
-import { ServeOptions, ServiceOrchestrator } from '../../src/orchestration/service-orchestrator';
+import { ServeOptions, ServiceOrchestrator } from '../../src/server/service-orchestrator';
 
 export const REPO = resolve(__dirname, '..', '..');
 

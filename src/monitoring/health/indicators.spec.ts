@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { HealthIndicatorService } from '@nestjs/terminus';
 import { ModelServiceConfig } from '../../config/model-config';
-import { ModelService } from '../../services/ai-models/model-service';
+import { MonitoredModel } from '../monitored-model';
 import { DiskHealthIndicator } from './disk.health';
 import { EngineHealthIndicator } from './engine.health';
 import { EventLoopHealthIndicator } from './event-loop.health';
@@ -13,14 +13,14 @@ const health = new HealthIndicatorService();
 describe('EngineHealthIndicator: stall detection', () => {
   const NOW = 1_000_000;
   /** A model whose engine reports `activity`, went busy at `busySince`, with a 120 s stall timeout. */
-  function model(activity: { inFlight: number; lastProgressAt: number }, busySince: number, up = true): ModelService {
+  function model(activity: { inFlight: number; lastProgressAt: number }, busySince: number, up = true): MonitoredModel {
     return {
       config: { engine: { mode: 'external' }, monitoring: { stall_timeout_seconds: 120 } },
       engine: { upstreams: () => [{ url: 'http://vllm:8000', up, inFlight: activity.inFlight, since: '', lastError: up ? undefined : 'ECONNREFUSED' }], activity: () => activity },
       metrics: { series: { busySince } },
-    } as unknown as ModelService;
+    } as unknown as MonitoredModel;
   }
-  const check = (m: ModelService) => new EngineHealthIndicator(health).check(m, NOW).engine;
+  const check = (m: MonitoredModel) => new EngineHealthIndicator(health).check(m, NOW).engine;
 
   it('is up when requests get bytes, and when nothing is in flight however long ago the last byte was', () => {
     expect(check(model({ inFlight: 3, lastProgressAt: NOW - 1_000 }, NOW - 500_000)).status).toBe('up');
@@ -35,6 +35,25 @@ describe('EngineHealthIndicator: stall detection', () => {
     const result = check(model({ inFlight: 2, lastProgressAt: NOW - 121_000 }, NOW - 300_000));
     expect(result).toMatchObject({ status: 'down', stalled: true, in_flight: 2 });
     expect((result as { message?: string }).message).toMatch(/stalled: 2 request\(s\) in flight and no byte from the engine for 121 s/);
+  });
+
+  it('is up but degraded (circuit_open) while a replica\'s circuit is open or half open, naming the replicas; down when none is up', () => {
+    const m = (upstreams: object[]): MonitoredModel =>
+      ({
+        config: { engine: { mode: 'external' }, monitoring: { stall_timeout_seconds: 120 } },
+        engine: { upstreams: () => upstreams, activity: () => ({ inFlight: 0, lastProgressAt: NOW }) },
+        metrics: { series: { busySince: 0 } },
+      }) as unknown as MonitoredModel;
+    const a = { url: 'http://a:8000', up: true, circuit: 'open', failures: 5, lastFailure: 'the engine answered 500', inFlight: 0, since: '' };
+    const b = { url: 'http://b:8000', up: true, circuit: 'closed', inFlight: 0, since: '' };
+    expect(check(m([b]))).not.toHaveProperty('degraded');
+    expect(check(m([a, b]))).toMatchObject({
+      status: 'up',
+      degraded: 'circuit_open',
+      message: 'circuit breaker open for 1 of 2 replica(s): http://a:8000 (open, last failure: the engine answered 500)',
+    });
+    expect(check(m([{ ...a, circuit: 'half_open' }]))).toMatchObject({ status: 'up', degraded: 'circuit_open' });
+    expect(check(m([{ ...a, up: false }]))).toMatchObject({ status: 'down' });
   });
 
   it('is down when no replica is up, naming why', () => {

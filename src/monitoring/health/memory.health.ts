@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { HealthIndicatorService } from '@nestjs/terminus';
-import { ModelService } from '../../services/ai-models/model-service';
+import { MonitoredModel } from '../monitored-model';
 
 /**
  * Memory: this process's resident memory against the model's allocation
@@ -11,7 +11,7 @@ import { ModelService } from '../../services/ai-models/model-service';
 export class MemoryHealthIndicator {
   constructor(private readonly health: HealthIndicatorService) {}
 
-  check(model: ModelService) {
+  check(model: MonitoredModel) {
     const indicator = this.health.check('memory');
     const rss = process.memoryUsage.rss();
     const limit = model.config.performance.memory_limit_gb * 1024 ** 3;

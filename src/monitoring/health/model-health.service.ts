@@ -1,6 +1,6 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { HealthCheckResult, HealthCheckService, HealthIndicatorFunction } from '@nestjs/terminus';
-import { ModelService } from '../../services/ai-models/model-service';
+import { MonitoredModel } from '../monitored-model';
 import { DiskHealthIndicator } from './disk.health';
 import { EngineHealthIndicator } from './engine.health';
 import { EventLoopHealthIndicator } from './event-loop.health';
@@ -8,13 +8,20 @@ import { MemoryHealthIndicator } from './memory.health';
 
 export type CheckDetails = Record<string, { status: string; message?: string; [key: string]: unknown }>;
 
-/** One model's health: every check's details, and the first failed check when there is one. */
+/**
+ * One model's health: every check's details, and the first failed check when there is one.
+ * degraded: every check passes but one reports a reduced state (`degraded`, e.g. circuit_open):
+ * the model serves, and probes and dashboards should say so.
+ */
 export interface ModelHealthReport {
-  status: 'healthy' | 'unhealthy';
+  status: 'healthy' | 'degraded' | 'unhealthy';
   /** The first check that failed (engine, memory, event_loop, disk, or shutdown while stopping). */
   failed_check?: string;
   reason?: string;
   failed_checks?: string[];
+  /** When degraded: the state's name (circuit_open) and the check that reports it. */
+  degraded?: string;
+  degraded_check?: string;
   checks: CheckDetails;
 }
 
@@ -36,23 +43,29 @@ export class ModelHealthService {
     private readonly disk: DiskHealthIndicator,
   ) {}
 
-  async check(model: ModelService): Promise<ModelHealthReport> {
+  async check(model: MonitoredModel): Promise<ModelHealthReport> {
     const report = await this.evaluate(model);
     const previous = ModelHealthService.last.get(model.id);
     ModelHealthService.last.set(model.id, report.status);
     if (previous !== undefined && previous !== report.status) {
       if (report.status === 'healthy') this.logger.log(`${model.id} is healthy again`);
+      else if (report.status === 'degraded') this.logger.warn(`${model.id} is degraded: ${report.degraded}: ${report.reason ?? ''}`);
       else this.logger.warn(`${model.id} is unhealthy: ${report.failed_check}: ${report.reason ?? ''}`);
     }
     return report;
   }
 
-  private async evaluate(model: ModelService): Promise<ModelHealthReport> {
+  private async evaluate(model: MonitoredModel): Promise<ModelHealthReport> {
     const indicators: HealthIndicatorFunction[] = [() => this.engine.check(model), () => this.memory.check(model), () => this.eventLoop.check()];
     if (this.disk.applies(model.config)) indicators.push(() => this.disk.check(model.config));
     const result = await this.run(indicators);
     const checks = result.details as CheckDetails;
-    if (result.status === 'ok' || result.status === 'degraded') return { status: 'healthy', checks };
+    if (result.status === 'ok') {
+      const degraded = Object.entries(checks).find(([, c]) => typeof c.degraded === 'string');
+      if (!degraded) return { status: 'healthy', checks };
+      const [check, details] = degraded;
+      return { status: 'degraded', degraded: details.degraded as string, degraded_check: check, reason: details.message, checks };
+    }
     const failed = Object.keys(result.error ?? {});
     if (result.status === 'shutting_down' && failed.length === 0) {
       return { status: 'unhealthy', failed_check: 'shutdown', reason: 'the service is shutting down', failed_checks: ['shutdown'], checks };

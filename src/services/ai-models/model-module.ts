@@ -1,17 +1,17 @@
 import { DynamicModule, Provider, Type } from '@nestjs/common';
 import { ModelServiceConfig } from '../../config/model-config';
 import { ModelMetrics } from '../../monitoring/model-metrics';
-import { ModelAdmission } from '../../orchestration/admission';
-import { buildAdmission, buildInteractive } from '../../orchestration/admission-factory';
-import { InteractiveOrchestrator } from '../../orchestration/interactive-orchestrator';
 import { HttpVllmEngine } from '../core/vllm-engine/http-vllm-engine';
 import { EngineSettings, VllmEngine } from '../core/vllm-engine/vllm-engine';
 import { ResponseStreamer } from '../streaming/response-streamer';
+import { Admission, NoAdmissionRules } from './admission';
 import { EngineProcessInfo, ModelService } from './model-service';
 
 export interface ModelModuleOptions {
   /** The engine process, when this server started it (simulated or managed mode). */
   engineProcess?: EngineProcessInfo;
+  /** The model's admission rules (the server gives orchestration's); none when the module is used alone. */
+  admission?: (config: ModelServiceConfig) => Admission;
 }
 
 /** The engine settings a config describes. */
@@ -51,8 +51,7 @@ export function defineModelModule(
     ...(config.constructor === ModelServiceConfig ? [] : [{ provide: config.constructor as Type<ModelServiceConfig>, useExisting: ModelServiceConfig }]),
     { provide: VllmEngine, useFactory: engineFromConfig, inject: [ModelServiceConfig] },
     { provide: ModelMetrics, useFactory: (c: ModelServiceConfig) => new ModelMetrics(c.id), inject: [ModelServiceConfig] },
-    { provide: InteractiveOrchestrator, useFactory: buildInteractive, inject: [ModelServiceConfig] },
-    { provide: ModelAdmission, useFactory: buildAdmission, inject: [ModelServiceConfig, InteractiveOrchestrator] },
+    { provide: Admission, useFactory: (c: ModelServiceConfig) => options.admission?.(c) ?? new NoAdmissionRules(), inject: [ModelServiceConfig] },
     { provide: EngineProcessInfo, useValue: options.engineProcess ?? new EngineProcessInfo() },
     ResponseStreamer,
     service,

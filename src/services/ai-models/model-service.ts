@@ -1,14 +1,13 @@
 import { Inject, Injectable, OnApplicationShutdown, Optional } from '@nestjs/common';
-import { ApiError } from '../../api/api-error';
-import { engineFailureToApiError } from '../../api/engine-failure-to-api-error';
+import { ApiError } from '../../common/api-error';
 import { ModelServiceConfig } from '../../config/model-config';
 import { ModelMetrics } from '../../monitoring/model-metrics';
 import { processCpuSeconds, processRssBytes } from '../../monitoring/process-stats';
-import { ModelAdmission } from '../../orchestration/admission';
-import { InteractiveOrchestrator } from '../../orchestration/interactive-orchestrator';
 import { EngineFailure } from '../core/vllm-engine/engine-failure';
+import { engineFailureToApiError } from '../core/vllm-engine/engine-failure-to-api-error';
 import { readBody } from '../core/vllm-engine/read-body';
 import { VllmEngine } from '../core/vllm-engine/vllm-engine';
+import { Admission } from './admission';
 
 /** The engine's process, when it is ours (simulated or managed mode); it may be restarted. */
 export class EngineProcessInfo {
@@ -16,6 +15,8 @@ export class EngineProcessInfo {
     private readonly currentPid: () => number | undefined = () => undefined,
     /** Times the engine process was restarted. */
     readonly restarts: () => number = () => 0,
+    /** Seconds from spawn to ready at its last (re)start. */
+    readonly loadSeconds: () => number | undefined = () => undefined,
   ) {}
 
   get pid(): number | undefined {
@@ -40,9 +41,8 @@ export class ModelService implements OnApplicationShutdown {
   constructor(
     readonly config: ModelServiceConfig,
     readonly engine: VllmEngine,
-    readonly admission: ModelAdmission,
+    readonly admission: Admission,
     readonly metrics: ModelMetrics,
-    @Optional() readonly interactive?: InteractiveOrchestrator,
     @Optional() @Inject(EngineProcessInfo) readonly engineProcess?: EngineProcessInfo,
   ) {
     metrics.watchEngine(() => engine.upstreams());
@@ -117,6 +117,8 @@ export class ModelService implements OnApplicationShutdown {
 
   /** After the listener has closed (Nest runs destroy hooks before that): requests in flight keep their engine. */
   async onApplicationShutdown(): Promise<void> {
+    // Nothing may be left waiting for admission once the listener is closed.
+    this.admission.close();
     await this.engine.close();
   }
 

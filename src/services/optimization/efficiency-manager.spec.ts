@@ -2,7 +2,8 @@ import { join } from 'node:path';
 import { loadCitadelConfig } from '../../config/config-loader';
 import { ModelServiceConfig } from '../../config/model-config';
 import { ModelMetrics } from '../../monitoring/model-metrics';
-import { EfficiencyManager, QueueAbandoned, Release, Throttled } from './efficiency-manager';
+import { Release } from '../../common/release';
+import { EfficiencyManager, QueueAbandoned, Throttled } from './efficiency-manager';
 
 const REPO = join(__dirname, '..', '..', '..');
 

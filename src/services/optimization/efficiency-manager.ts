@@ -1,11 +1,10 @@
 import { ModelServiceConfig } from '../../config/model-config';
 import { ModelMetrics } from '../../monitoring/model-metrics';
 import { EfficiencyView } from '../../monitoring/model-series';
-import { Clock, monotonicMs, RateWindow } from '../../monitoring/recent-window';
+import { Clock, monotonicMs } from '../../common/clock';
+import { Release } from '../../common/release';
+import { RateWindow } from '../../monitoring/recent-window';
 import { TokenBucket } from './token-bucket';
-
-/** Gives back an admitted request's slot. */
-export type Release = () => void;
 
 /** Why a request was refused: no token and no queue, no slot and no queue, a full queue, a wait too long. */
 export type ThrottleReason = 'rate_limit' | 'concurrency' | 'queue_full' | 'queue_timeout';

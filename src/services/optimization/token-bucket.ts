@@ -1,4 +1,4 @@
-import { Clock, monotonicMs } from '../../monitoring/recent-window';
+import { Clock, monotonicMs } from '../../common/clock';
 
 /**
  * A token bucket: `ratePerSecond` tokens a second, at most `burst` saved up. It starts full,

@@ -1,6 +1,5 @@
-import { once } from 'node:events';
-import type { ServerResponse } from 'node:http';
 import { Logger } from '@nestjs/common';
+import { ShuttingDown } from '../../common/shutting-down';
 import { discardBody } from '../core/vllm-engine/read-body';
 import { EngineReply } from '../core/vllm-engine/vllm-engine';
 import { isDoneEvent, SseEventSplitter } from './sse-event-splitter';
@@ -8,111 +7,138 @@ import { sseErrorEvent } from './sse-error-event';
 import { StreamObserver, StreamOutcome } from './stream-outcome';
 
 export interface RelayOptions {
-  /** Aborting it cancels the upstream request; the relay aborts it when the client leaves. */
+  /** The request's signal: it aborts when the client leaves (the relay then stops quietly). */
+  signal: AbortSignal;
+  /**
+   * Cancels the upstream request: the relay aborts it when the stream goes idle; the server
+   * aborts it with ShuttingDown after its grace period.
+   */
   upstreamAbort: AbortController;
   /** At most this many already-queued events are merged into one write (never waiting for more). */
   maxMergedEvents: number;
-  /** A stream silent this long ends with an error event. */
+  /**
+   * How long the first data event may still take: the rest of the request's first-token budget
+   * (`first_token_ms`, counted from the request, since vLLM sends its headers before the first
+   * token). A stream whose first event does not come in time ends with an error event.
+   */
+  firstEventTimeoutMs: number;
+  /** Once the first event came: a stream silent this long between events ends with an error event. */
   idleTimeoutMs: number;
-  /** Nagle off: each event leaves at once. */
-  noDelay: boolean;
+  /**
+   * The client did not ask for usage (`stream_options.include_usage`) but the engine was asked
+   * for it, so that every stream's tokens are counted: the usage-only chunk is reported to the
+   * observer and not relayed; every other byte is.
+   */
+  dropUsageChunk?: boolean;
   observer?: StreamObserver;
 }
 
-const SSE_HEADERS = {
-  'content-type': 'text/event-stream; charset=utf-8',
-  'cache-control': 'no-cache',
-  connection: 'keep-alive',
-  // Tells nginx and similar proxies not to buffer the stream.
-  'x-accel-buffering': 'no',
-};
+/** vLLM's last chunk with `include_usage`: no choices, only the usage. */
+function isUsageOnlyChunk(event: Buffer): boolean {
+  return (event.includes('"choices":[]') || event.includes('"choices": []')) && hasUsage(event);
+}
+
+function hasUsage(event: Buffer): boolean {
+  return event.includes('"usage":{') || event.includes('"usage": {');
+}
 
 /**
- * Relays an upstream SSE stream to the client as it arrives: complete events only, in order,
- * honouring backpressure, and always ending with `data: [DONE]` — after an in-band error event
- * when the upstream failed or went silent.
+ * Turns an upstream SSE body into what the client is sent, as it arrives: complete events only,
+ * in order, several already-queued events merged into one buffer, and always ending with
+ * `data: [DONE]` — after an in-band error event when the upstream failed, went silent or the
+ * server is stopping. The HTTP edge writes each buffer (with backpressure); pulling the next
+ * one is what reads the upstream further. Stopping early (`return()`) means the client left.
  */
 export class ResponseStreamer {
   private readonly logger = new Logger(ResponseStreamer.name);
 
-  async relay(upstream: EngineReply, res: ServerResponse, options: RelayOptions): Promise<StreamOutcome> {
-    const { upstreamAbort, observer } = options;
-    let clientGone = false;
-    let idle = false;
-    const onClose = () => {
-      if (!res.writableFinished) {
-        clientGone = true;
-        upstreamAbort.abort();
-      }
-    };
-    res.once('close', onClose);
-    const idleTimer = setTimeout(() => {
-      idle = true;
+  async *relay(upstream: EngineReply, options: RelayOptions): AsyncGenerator<Buffer, void, undefined> {
+    const { signal, upstreamAbort, observer } = options;
+    // 'first_token' until the first data event, then 'idle' between events.
+    let timedOut: 'first_token' | 'idle' | undefined;
+    let waitingFor: 'first_token' | 'idle' = 'first_token';
+    const onTimeout = () => {
+      timedOut = waitingFor;
       upstreamAbort.abort();
-    }, options.idleTimeoutMs);
-
-    res.writeHead(200, SSE_HEADERS);
-    if (options.noDelay) res.socket?.setNoDelay(true);
-    res.flushHeaders();
-
+    };
+    let idleTimer = setTimeout(onTimeout, Math.max(0, options.firstEventTimeoutMs));
     const splitter = new SseEventSplitter();
     let sawDone = false;
     let first = true;
+    // Stays so when the consumer stops pulling: the client is gone.
+    let outcome: StreamOutcome = 'client_aborted';
     try {
-      for await (const chunk of upstream.body as AsyncIterable<Buffer>) {
-        idleTimer.refresh();
-        upstream.progress();
-        const events = splitter.push(chunk);
-        for (let i = 0; i < events.length; i += options.maxMergedEvents) {
-          const group = events.slice(i, i + options.maxMergedEvents);
-          for (const event of group) {
-            if (isDoneEvent(event)) sawDone = true;
-            else if (observer?.usage && (event.includes('"usage":{') || event.includes('"usage": {'))) this.reportUsage(event, observer);
+      try {
+        for await (const chunk of upstream.body as AsyncIterable<Buffer>) {
+          upstream.progress();
+          let events = splitter.push(chunk);
+          if (events.length === 0) continue;
+          if (waitingFor === 'first_token') {
+            waitingFor = 'idle';
+            clearTimeout(idleTimer);
+            idleTimer = setTimeout(onTimeout, options.idleTimeoutMs);
+          } else idleTimer.refresh();
+          if (options.dropUsageChunk) events = this.withoutUsageChunk(events, observer);
+          for (let i = 0; i < events.length; i += options.maxMergedEvents) {
+            const group = events.slice(i, i + options.maxMergedEvents);
+            for (const event of group) {
+              if (isDoneEvent(event)) sawDone = true;
+              else if (!options.dropUsageChunk && observer?.usage && hasUsage(event)) this.reportUsage(event, observer);
+            }
+            if (first) {
+              first = false;
+              observer?.firstEvent?.();
+            }
+            const bytes = group.length === 1 ? group[0] : Buffer.concat(group);
+            observer?.event?.(bytes.length, group.length);
+            yield bytes;
+            if (signal.aborted) break;
           }
-          if (first) {
-            first = false;
-            observer?.firstEvent?.();
-          }
-          const bytes = group.length === 1 ? group[0] : Buffer.concat(group);
-          observer?.event?.(bytes.length, group.length);
-          if (!res.write(bytes)) await this.drained(res);
-          if (clientGone) break;
+          if (signal.aborted || sawDone) break;
         }
-        if (clientGone || sawDone) break;
+      } catch (error) {
+        if (!signal.aborted && !timedOut) this.logger.warn(`upstream stream failed: ${(error as Error).message}`);
+      } finally {
+        clearTimeout(idleTimer);
       }
-    } catch (error) {
-      if (!clientGone && !idle) this.logger.warn(`upstream stream failed: ${(error as Error).message}`);
+      if (signal.aborted) return;
+      if (sawDone) {
+        outcome = 'completed';
+        return;
+      }
+      if (upstreamAbort.signal.reason instanceof ShuttingDown) {
+        outcome = 'upstream_failed';
+        yield sseErrorEvent('the server is shutting down; the stream was ended before it was complete', 'service_unavailable', 503);
+        return;
+      }
+      if (timedOut === 'first_token') {
+        outcome = 'idle_timeout';
+        yield sseErrorEvent('the model engine sent no token within the first-token timeout (engine.timeouts.first_token_ms); the stream was ended', 'timeout_error', 504);
+        return;
+      }
+      if (timedOut === 'idle') {
+        outcome = 'idle_timeout';
+        yield sseErrorEvent(`the model engine sent nothing for ${options.idleTimeoutMs} ms; the stream was ended`, 'timeout_error', 504);
+        return;
+      }
+      outcome = 'upstream_failed';
+      yield sseErrorEvent('the model engine closed the stream before it was complete', 'upstream_error', 502);
     } finally {
       clearTimeout(idleTimer);
-      res.off('close', onClose);
-    }
-
-    if (clientGone || res.destroyed) {
       discardBody(upstream.body);
-      return 'client_aborted';
+      observer?.end?.(outcome);
     }
-    if (sawDone) {
-      res.end();
-      discardBody(upstream.body);
-      return 'completed';
-    }
-    discardBody(upstream.body);
-    if (upstreamAbort.signal.reason instanceof Error && upstreamAbort.signal.reason.name === 'ShuttingDown') {
-      res.end(sseErrorEvent('the server is shutting down; the stream was ended before it was complete', 'service_unavailable', 503));
-      return 'upstream_failed';
-    }
-    if (idle) {
-      res.end(sseErrorEvent(`the model engine sent nothing for ${options.idleTimeoutMs} ms; the stream was ended`, 'timeout_error', 504));
-      return 'idle_timeout';
-    }
-    res.end(sseErrorEvent('the model engine closed the stream before it was complete', 'upstream_error', 502));
-    return 'upstream_failed';
   }
 
-  private async drained(res: ServerResponse): Promise<void> {
-    if (res.destroyed) return;
-    // 'close' also ends the wait, so a client that leaves while we wait never strands the relay.
-    await Promise.race([once(res, 'drain'), once(res, 'close')]);
+  /** The events less the usage-only chunk, whose usage goes to the observer. */
+  private withoutUsageChunk(events: Buffer[], observer: StreamObserver | undefined): Buffer[] {
+    const kept: Buffer[] = [];
+    for (const event of events) {
+      if (isUsageOnlyChunk(event)) {
+        if (observer?.usage) this.reportUsage(event, observer);
+      } else kept.push(event);
+    }
+    return kept;
   }
 
   private reportUsage(event: Buffer, observer: StreamObserver): void {

@@ -1,5 +1,6 @@
-/** How a relayed stream ended. */
-export type StreamOutcome = 'completed' | 'client_aborted' | 'upstream_failed' | 'idle_timeout';
+import { StreamOutcome } from '../../monitoring/model-series';
+
+export type { StreamOutcome };
 
 export interface StreamUsage {
   prompt_tokens: number;
@@ -11,10 +12,12 @@ export interface StreamUsage {
  * must be cheap and must not throw.
  */
 export interface StreamObserver {
-  /** The first event is about to be written (time to first token). */
+  /** The first event is about to be handed on (time to first token). */
   firstEvent?(): void;
   /** One write to the client: `bytes` long, holding `events` complete SSE events. */
   event?(bytes: number, events: number): void;
   /** A usage report in the stream (`stream_options.include_usage`). */
   usage?(usage: StreamUsage): void;
+  /** The stream ended, however it ended (called once). */
+  end?(outcome: StreamOutcome): void;
 }

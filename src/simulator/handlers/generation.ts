@@ -5,7 +5,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { ApiError } from '../errors';
+import { SimulatorError } from '../errors';
 import { parseFaultHeader } from '../faults';
 import { sendApiError, sendJson } from '../http-util';
 import { hashString, mix32 } from '../prng';
@@ -42,14 +42,14 @@ export function resolveMaxTokens(
 ): number {
   const limit = model.maxModelLen;
   if (promptTokens >= limit) {
-    throw new ApiError(
+    throw new SimulatorError(
       400,
       `This model's maximum context length is ${limit} tokens. However, your request has ${promptTokens} input tokens. ` +
         `Please reduce the length of the input messages.${suffix}`,
     );
   }
   if (requested !== null && promptTokens + requested > limit) {
-    throw new ApiError(
+    throw new SimulatorError(
       400,
       `'max_tokens' or 'max_completion_tokens' is too large: ${requested}. This model's maximum context length is ` +
         `${limit} tokens and your request has ${promptTokens} input tokens (${requested} > ${limit} - ${promptTokens}).${suffix}`,
@@ -86,20 +86,20 @@ export function resolveFaults(ctx: SimContext, req: IncomingMessage): RequestFau
   if (value !== undefined) {
     const parsed = parseFaultHeader(value);
     if (parsed === null) {
-      throw new ApiError(
+      throw new SimulatorError(
         400,
         `Invalid X-Sim-Fault header '${value}': expected error-429|error-500|error-503|hang|die-after-<K>|slow-<ms>`,
       );
     }
     for (const f of parsed) {
-      if (f.kind === 'error') throw new ApiError(f.status, INJECTED_MESSAGES[f.status]);
+      if (f.kind === 'error') throw new SimulatorError(f.status, INJECTED_MESSAGES[f.status]);
       if (f.kind === 'hang') faults.hang = true;
       if (f.kind === 'die') faults.dieAfterTokens = f.afterTokens;
       if (f.kind === 'slow') faults.slowMs += f.ms;
     }
   }
   const status = ctx.faults.drawError();
-  if (status !== null) throw new ApiError(status, INJECTED_MESSAGES[status]);
+  if (status !== null) throw new SimulatorError(status, INJECTED_MESSAGES[status]);
   return faults;
 }
 
@@ -117,8 +117,8 @@ export interface GenerationSpec {
   continuousUsage: boolean;
 }
 
-function queueFull(engine: Engine): ApiError {
-  return new ApiError(
+function queueFull(engine: Engine): SimulatorError {
+  return new SimulatorError(
     503,
     `The server is overloaded: ${engine.model.profile.maxWaiting} requests are already waiting ` +
       `(the simulator bounds its waiting queue; vLLM's is unbounded).`,

@@ -1,7 +1,7 @@
 import { DynamicModule, Injectable, Module } from '@nestjs/common';
 import { defineModelModule, ModelModuleOptions } from '../model-module';
 import { ModelService } from '../model-service';
-import { Mixtral8x7BConfig } from './mixtral-8x7b.config';
+import { Mixtral8x7BConfig } from '../../../config/models/mixtral-8x7b.config';
 
 /** Mixtral-8x7B-Instruct (seed 1.2): the primary large model. */
 @Injectable()

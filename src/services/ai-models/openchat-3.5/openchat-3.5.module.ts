@@ -1,7 +1,7 @@
 import { DynamicModule, Injectable, Module } from '@nestjs/common';
 import { defineModelModule, ModelModuleOptions } from '../model-module';
 import { ModelService } from '../model-service';
-import { OpenChat35Config } from './openchat-3.5.config';
+import { OpenChat35Config } from '../../../config/models/openchat-3.5.config';
 
 /** OpenChat-3.5 (seed 1.4): the real-time interactive model; its realtime section switches on the stream cap. */
 @Injectable()

@@ -1,7 +1,7 @@
 import { DynamicModule, Injectable, Module } from '@nestjs/common';
 import { defineModelModule, ModelModuleOptions } from '../model-module';
 import { ModelService } from '../model-service';
-import { Phi3MiniConfig } from './phi-3-mini.config';
+import { Phi3MiniConfig } from '../../../config/models/phi-3-mini.config';
 
 /** Phi-3-Mini (seed 1.5): the efficiency-optimised model. */
 @Injectable()

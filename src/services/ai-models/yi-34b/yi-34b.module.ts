@@ -1,7 +1,7 @@
 import { DynamicModule, Injectable, Module } from '@nestjs/common';
 import { defineModelModule, ModelModuleOptions } from '../model-module';
 import { ModelService } from '../model-service';
-import { Yi34BConfig } from './yi-34b.config';
+import { Yi34BConfig } from '../../../config/models/yi-34b.config';
 
 /** Yi-34B-Chat: a large dense model, tensor-parallel on two GPUs. */
 @Injectable()

@@ -1,4 +1,4 @@
-export * from './service-manager.config';
+export * from '../../../config/service-manager.config';
 export * from './unit-renderer';
 export * from './systemctl-runner';
 export * from './service-manager';

@@ -5,7 +5,7 @@ import { ModelServiceConfig } from '../../../config/model-config';
 import { HostProbes, SystemProbes, ensureWritableDir, tryBind } from './host-probes';
 import { contextLimit, inspectModelDirectory, ModelDirectory } from './model-files';
 import { CHECKSUM_MANIFEST, ModelVerifier } from './model-verifier';
-import { ServiceManagerConfig } from './service-manager.config';
+import { ServiceManagerConfig } from '../../../config/service-manager.config';
 
 export type CheckStatus = 'PASS' | 'FAIL' | 'SKIP';
 

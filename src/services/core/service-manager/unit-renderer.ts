@@ -2,7 +2,7 @@ import { posix } from 'node:path';
 import { MODEL_ENV_KEYS } from '../../../config/env-overrides';
 import { ModelServiceConfig } from '../../../config/model-config';
 import { envPrefix, MODEL_IDS } from '../../../config/model-ids';
-import { ServiceManagerConfig } from './service-manager.config';
+import { ServiceManagerConfig } from '../../../config/service-manager.config';
 
 /** The template's name; each model runs as an instance of it. */
 export const UNIT_TEMPLATE_NAME = 'citadel-llm@.service';

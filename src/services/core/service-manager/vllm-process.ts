@@ -5,7 +5,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { request } from 'undici';
 import { ModelServiceConfig } from '../../../config/model-config';
 import { pickFreePort } from './free-port';
-import { ServiceManagerConfig } from './service-manager.config';
+import { ServiceManagerConfig } from '../../../config/service-manager.config';
 import { VllmCommand, VllmCommandBuilder } from './vllm-command-builder';
 
 /** Nest's Logger fits. */
@@ -128,6 +128,8 @@ export class VllmProcess extends EventEmitter {
     return new VllmProcess({ startupTimeoutMs: model.engine.vllm.startup_timeout_seconds * 1000, ...rest, model: model.id, command, port: chosen });
   }
 
+  private loadSeconds?: number;
+
   get state(): VllmProcessState {
     return this.stateValue;
   }
@@ -135,6 +137,11 @@ export class VllmProcess extends EventEmitter {
   /** How many times the engine was restarted after dying. */
   get restarts(): number {
     return this.restartCount;
+  }
+
+  /** Seconds from spawning the engine to its first passing /health, at its last (re)start. */
+  get lastLoadSeconds(): number | undefined {
+    return this.loadSeconds;
   }
 
   /** The running child's pid, if any. */
@@ -180,6 +187,7 @@ export class VllmProcess extends EventEmitter {
       throw new VllmStartError(`${this.options.model}: ${(error as Error).message}${tail}`);
     }
     this.stateValue = 'ready';
+    this.loadSeconds = (Date.now() - run.spawnedAt) / 1000;
     this.options.logger.log(`${this.prefix} ready at ${this.url}`);
     this.emit('ready', this.url);
     return this.url;
@@ -307,6 +315,7 @@ export class VllmProcess extends EventEmitter {
     }
     if (this.stateValue !== 'restarting' || this.current !== run) return;
     this.stateValue = 'ready';
+    this.loadSeconds = (Date.now() - run.spawnedAt) / 1000;
     this.options.logger.log(`${this.prefix} ready again at ${this.url}`);
     this.emit('ready', this.url);
   }

@@ -1,6 +1,8 @@
 import { Logger } from '@nestjs/common';
+import type { buildConnector } from 'undici';
+import { MetricsRegistry } from '../../../monitoring/metrics-registry';
 import { CircuitBreakerOptions } from './circuit-breaker';
-import { EngineFailure, classifyTransportError } from './engine-failure';
+import { EngineFailure, classifyTransportError, localResourceError } from './engine-failure';
 import { discardBody } from './read-body';
 import { Replica, ReplicaTimeouts } from './replica';
 import { RetryBudget, RetryOptions, backoffDelay, isRetryableStatus, sleep } from './retry-policy';
@@ -16,20 +18,43 @@ export interface HttpVllmEngineOptions extends EngineSettings {
   healthCheckIntervalSeconds: number;
   /** Connections per replica pool. */
   connections?: number;
+  /** Opens sockets to engines; undici's own by default (tests wrap it to inject socket errors). */
+  connector?: (url: string) => buildConnector.connector;
 }
+
+/**
+ * Down replicas are probed this often (when the configured interval is longer), so an engine
+ * that comes back takes traffic within about a second rather than a whole health_check_interval
+ * (like Envoy's `unhealthy_interval`). Probes are cheap GET /health calls, one per down replica.
+ */
+export const DOWN_PROBE_INTERVAL_MS = 1_000;
+
+/** Local resource errors are logged at most this often per engine (a flood would repeat them per call). */
+const LOCAL_ERROR_LOG_INTERVAL_MS = 10_000;
 
 /**
  * VllmEngine over HTTP with undici: a pool per replica; the available replica (health probes
  * pass, circuit closed) with the fewest requests in flight first; retries, on another replica
  * when there is one, for failures that happened before any answer existed (connection refused
  * or reset, 429/502/503), within a retry budget and with jittered backoff.
+ *
+ * The circuit breakers never leave a model with nothing to try (nginx never marks a group's last
+ * server unavailable; Envoy's panic threshold routes to every host when too few are healthy):
+ * when no replica is available, calls go to the replicas whose health probes pass even though
+ * their circuit is open, and when probing is off (nothing but calls can tell that a replica is
+ * back), to the least recently failed replica, one call at a time, as its trial.
+ *
+ * Errors raised in this process for lack of a resource (EMFILE, ENOBUFS, ...) are not the
+ * engine's: they never mark a replica down, feed its breaker, or get retried elsewhere.
  */
 export class HttpVllmEngine extends VllmEngine {
   private readonly logger: Logger;
   private replicas: Replica[];
   private budget: RetryBudget;
-  private readonly timer?: NodeJS.Timeout;
+  private readonly timers: NodeJS.Timeout[] = [];
+  private readonly probing = new Map<Replica, Promise<void>>();
   private lastProgressAt = Date.now();
+  private lastLocalErrorLogAt = 0;
   private closed = false;
 
   constructor(private options: HttpVllmEngineOptions) {
@@ -37,9 +62,11 @@ export class HttpVllmEngine extends VllmEngine {
     this.logger = new Logger(`VllmEngine:${options.model}`);
     this.replicas = options.urls.map((url) => this.replicaFor(url));
     this.budget = new RetryBudget(options.retry.budgetRatio);
-    if (options.healthCheckIntervalSeconds > 0) {
-      this.timer = setInterval(() => void this.probe(), options.healthCheckIntervalSeconds * 1000);
-      this.timer.unref();
+    const intervalMs = options.healthCheckIntervalSeconds * 1000;
+    if (intervalMs > 0) {
+      this.timers.push(setInterval(() => void this.probe(), intervalMs));
+      if (intervalMs > DOWN_PROBE_INTERVAL_MS) this.timers.push(setInterval(() => void this.probeDown(), DOWN_PROBE_INTERVAL_MS));
+      for (const timer of this.timers) timer.unref();
     }
   }
 
@@ -49,15 +76,16 @@ export class HttpVllmEngine extends VllmEngine {
     let lastFailure: EngineFailure | undefined;
     for (let attempt = 0; ; attempt++) {
       // Another replica than the ones that failed, when there is one.
-      const replica = this.pick(tried) ?? this.pick();
-      if (!replica) throw lastFailure ?? new EngineFailure('unavailable', `no engine for ${this.options.model} is up`);
+      const target = this.choose(tried);
+      if (!target) throw lastFailure ?? new EngineFailure('unavailable', `no engine for ${this.options.model} is up`);
+      const { replica } = target;
       tried.add(replica);
-      const outcome = await this.attempt(replica, call);
+      const outcome = await this.attempt(replica, call, target.trial);
       const failed = outcome instanceof EngineFailure;
       const retryable = failed ? outcome.kind === 'connect' || outcome.kind === 'reset' : isRetryableStatus(outcome.status);
       // Retry only when another attempt can be made now; otherwise the client gets this outcome,
       // an engine's own error answer included.
-      const retry = retryable && attempt + 1 < this.options.retry.maxAttempts && (this.pick(tried) ?? this.pick()) !== undefined && this.budget.withdraw();
+      const retry = retryable && attempt + 1 < this.options.retry.maxAttempts && this.choose(tried) !== undefined && this.budget.withdraw();
       if (!retry) {
         if (failed) throw outcome;
         return outcome;
@@ -91,7 +119,7 @@ export class HttpVllmEngine extends VllmEngine {
   }
 
   private replicaFor(url: string): Replica {
-    return new Replica(url.replace(/\/+$/, ''), this.options.timeouts, this.options.connections ?? 256, this.options.breaker);
+    return new Replica(url.replace(/\/+$/, ''), this.options.timeouts, this.options.connections ?? 256, this.options.breaker, this.options.connector?.(url));
   }
 
   upstreams(): UpstreamState[] {
@@ -110,14 +138,14 @@ export class HttpVllmEngine extends VllmEngine {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    if (this.timer) clearInterval(this.timer);
+    for (const timer of this.timers) clearInterval(timer);
     await Promise.all(this.replicas.map((r) => r.pool.destroy()));
   }
 
   /** One request to one replica: its reply, or why there was none. */
-  private async attempt(replica: Replica, call: EngineCall): Promise<EngineReply | EngineFailure> {
+  private async attempt(replica: Replica, call: EngineCall, trial: boolean): Promise<EngineReply | EngineFailure> {
     replica.inFlight++;
-    replica.breaker.begin();
+    const ticket = replica.breaker.begin(trial);
     let released = false;
     const release = () => {
       if (!released) {
@@ -136,8 +164,12 @@ export class HttpVllmEngine extends VllmEngine {
       });
       this.lastProgressAt = Date.now();
       replica.markUp();
-      if (response.statusCode >= 500) replica.breaker.failure();
-      else replica.breaker.success();
+      if (response.statusCode >= 500) {
+        replica.breaker.failure(ticket);
+        replica.failed(`the engine answered ${response.statusCode}`);
+      } else {
+        replica.breaker.success(ticket);
+      }
       const body = response.body;
       body.once('close', release);
       const type = response.headers['content-type'];
@@ -145,11 +177,13 @@ export class HttpVllmEngine extends VllmEngine {
     } catch (error) {
       release();
       const failure = classifyTransportError(error, replica.url);
-      if (failure.kind === 'aborted') {
-        replica.breaker.release();
-      } else {
-        replica.breaker.failure();
+      if (failure.kind === 'aborted' || failure.kind === 'local') {
+        replica.breaker.release(ticket);
+        if (failure.kind === 'local') this.localError(error, failure);
+        return failure;
       }
+      replica.breaker.failure(ticket);
+      replica.failed(failure.message);
       if (failure.kind === 'connect' || failure.kind === 'reset') {
         if (replica.up) this.logger.warn(`replica ${replica.url} marked down: ${failure.message}`);
         replica.markDown(failure.message);
@@ -162,30 +196,78 @@ export class HttpVllmEngine extends VllmEngine {
     this.lastProgressAt = Date.now();
   };
 
-  /** The available replica with the fewest requests in flight, not among `exclude`. */
-  private pick(exclude?: Set<Replica>): Replica | undefined {
+  /**
+   * Where the next call goes, avoiding `tried` when another choice exists: the available replica
+   * with the fewest requests in flight; else (every circuit open or its trial busy) the least busy
+   * replica whose probes pass; else, only when probing is off, the least recently failed replica
+   * whose trial slot is free, as its trial. Undefined: every replica is known down.
+   */
+  private choose(tried: Set<Replica>): { replica: Replica; trial: boolean } | undefined {
+    const fresh = (ok: (r: Replica) => boolean) => (r: Replica) => ok(r) && !tried.has(r);
+    const available = (r: Replica) => r.available;
+    const answering = (r: Replica) => r.up;
+    const replica = this.leastBusy(fresh(available)) ?? this.leastBusy(available) ?? this.leastBusy(fresh(answering)) ?? this.leastBusy(answering);
+    if (replica) return { replica, trial: false };
+    if (this.options.healthCheckIntervalSeconds > 0) return undefined;
+    let oldest: Replica | undefined;
+    for (const r of this.replicas) if (r.breaker.canTry() && (!oldest || r.lastFailedAt < oldest.lastFailedAt)) oldest = r;
+    return oldest && { replica: oldest, trial: true };
+  }
+
+  private leastBusy(eligible: (r: Replica) => boolean): Replica | undefined {
     let best: Replica | undefined;
-    for (const r of this.replicas) {
-      if (r.available && !exclude?.has(r) && (!best || r.inFlight < best.inFlight)) best = r;
-    }
+    for (const r of this.replicas) if (eligible(r) && (!best || r.inFlight < best.inFlight)) best = r;
     return best;
   }
 
-  private async probeOne(replica: Replica): Promise<void> {
+  /** A call failed in this process, not at the engine: counted and logged, the engine keeps its state. */
+  private localError(error: unknown, failure: EngineFailure): void {
+    const code = localResourceError(error) ?? 'unknown';
+    MetricsRegistry.get().localResourceErrors.inc({ model: this.options.model, code });
+    const now = Date.now();
+    if (now - this.lastLocalErrorLogAt >= LOCAL_ERROR_LOG_INTERVAL_MS) {
+      this.lastLocalErrorLogAt = now;
+      this.logger.error(`a call to ${failure.upstream} failed locally: ${failure.message}`);
+    }
+  }
+
+  /** Probes the replicas that are down, so one that is back takes traffic soon. */
+  private async probeDown(): Promise<void> {
+    await Promise.all(this.replicas.filter((r) => !r.up).map((r) => this.probeOne(r)));
+  }
+
+  /** Probes one replica, joining a probe of it already under way. */
+  private probeOne(replica: Replica): Promise<void> {
+    let running = this.probing.get(replica);
+    if (!running) {
+      running = this.runProbe(replica).finally(() => this.probing.delete(replica));
+      this.probing.set(replica, running);
+    }
+    return running;
+  }
+
+  private async runProbe(replica: Replica): Promise<void> {
     if (this.closed) return;
+    const ticket = replica.breaker.probeStarted();
     try {
       const res = await replica.pool.request({ method: 'GET', path: '/health', signal: AbortSignal.timeout(5_000) });
       await res.body.dump();
       if (res.statusCode === 200) {
         if (!replica.up) this.logger.log(`replica ${replica.url} is up again`);
         replica.markUp();
+        // The engine answers again: an open circuit gets its trial now rather than after open_seconds.
+        replica.breaker.probePassed(ticket);
       } else {
         if (replica.up) this.logger.warn(`replica ${replica.url} marked down: /health answered ${res.statusCode}`);
+        replica.failed(`/health answered ${res.statusCode}`);
         replica.markDown(`/health answered ${res.statusCode}`);
       }
     } catch (error) {
       const failure = classifyTransportError(error, replica.url);
+      // A probe we could not make says nothing about the engine.
+      if (failure.kind === 'local') return this.localError(error, failure);
       if (replica.up) this.logger.warn(`replica ${replica.url} marked down: ${failure.message}`);
+      replica.failed(failure.message);
       replica.markDown(failure.message);
     }
   }

@@ -1,4 +1,4 @@
-import { Pool } from 'undici';
+import { Pool, buildConnector } from 'undici';
 import { CircuitBreaker, CircuitBreakerOptions } from './circuit-breaker';
 import { UpstreamState } from './vllm-engine';
 
@@ -6,6 +6,8 @@ export interface ReplicaTimeouts {
   connectMs: number;
   firstByteMs: number;
   idleMs: number;
+  /** Streams: from the request until the first event (vLLM sends headers before it). */
+  firstTokenMs?: number;
 }
 
 /** One vLLM server: a keep-alive connection pool and what we know of its health. */
@@ -15,6 +17,9 @@ export class Replica {
   up = true;
   lastError?: string;
   since = new Date().toISOString();
+  /** When a call or probe to it last failed (ms since the epoch; 0: never), and why. */
+  lastFailedAt = 0;
+  lastFailure?: string;
   readonly breaker: CircuitBreaker;
 
   constructor(
@@ -22,13 +27,16 @@ export class Replica {
     timeouts: ReplicaTimeouts,
     connections: number,
     breaker: CircuitBreakerOptions,
+    /** Opens sockets to the engine (tests wrap undici's own to inject socket errors). */
+    connector?: buildConnector.connector,
   ) {
     this.breaker = new CircuitBreaker(breaker);
     this.pool = new Pool(url, {
       connections,
-      connect: { timeout: timeouts.connectMs },
+      connect: connector ?? { timeout: timeouts.connectMs },
       headersTimeout: timeouts.firstByteMs,
-      bodyTimeout: timeouts.idleMs,
+      // The relay times streams itself (first token, then idle): the pool must never cut first.
+      bodyTimeout: Math.max(timeouts.idleMs, timeouts.firstTokenMs ?? 0),
       // Below vLLM's (uvicorn's) 5 s keep-alive, so we never reuse a socket the server is closing.
       keepAliveTimeout: 4_000,
       keepAliveMaxTimeout: 4_000,
@@ -39,6 +47,12 @@ export class Replica {
   /** Takes traffic: health probes pass and the circuit lets calls through. */
   get available(): boolean {
     return this.up && this.breaker.canPass();
+  }
+
+  /** A call or probe failed because of the engine (never for a local error of ours). */
+  failed(reason: string): void {
+    this.lastFailedAt = Date.now();
+    this.lastFailure = reason;
   }
 
   markUp(): void {
@@ -58,6 +72,6 @@ export class Replica {
   }
 
   state(): UpstreamState {
-    return { url: this.url, up: this.up, circuit: this.breaker.state, inFlight: this.inFlight, lastError: this.lastError, since: this.since };
+    return { url: this.url, up: this.up, circuit: this.breaker.state, failures: this.breaker.failureCount, lastFailure: this.lastFailure, inFlight: this.inFlight, lastError: this.lastError, since: this.since };
   }
 }

@@ -11,6 +11,10 @@ export interface RetryOptions {
  * Retries share a budget so that a failing engine is not hit with a multiple of its load:
  * every request earns `budgetRatio` of a retry, every retry spends one, and the balance is
  * capped so a long quiet spell does not save up a storm.
+ *
+ * Deliberately ours, not a retry library's: the budget is shared by every request to one engine,
+ * retries prefer another replica and stop once a byte has reached the client — rules of this
+ * gateway's request path that generic per-call retry helpers do not express.
  */
 export class RetryBudget {
   private balance: number;

@@ -26,6 +26,10 @@ export interface UpstreamState {
   up: boolean;
   /** The replica's circuit breaker: closed (normal), open (no traffic), half_open (one trial). */
   circuit: 'closed' | 'open' | 'half_open';
+  /** Failure events its breaker counted in a row (one crash with many calls in flight is one). */
+  failures?: number;
+  /** Why its last call or probe failed (kept after it recovers, unlike lastError). */
+  lastFailure?: string;
   inFlight: number;
   lastError?: string;
   /** When the state last changed (ISO time). */

@@ -27,6 +27,8 @@ export class SimulatorProcess {
   private readonly logger: Logger;
   private readonly killOnExit = () => this.child?.kill('SIGKILL');
   url?: string;
+  /** Seconds from spawn to its ready line. */
+  loadSeconds?: number;
 
   constructor(private readonly options: SimulatorProcessOptions) {
     this.logger = new Logger(`Simulator:${options.model}`);
@@ -44,6 +46,7 @@ export class SimulatorProcess {
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     this.child = child;
+    const spawnedAt = Date.now();
     // Never leave an orphan: if this process exits, the simulator goes with it.
     process.once('exit', this.killOnExit);
     const stderr: string[] = [];
@@ -63,6 +66,7 @@ export class SimulatorProcess {
           const event = JSON.parse(line) as { event?: string; url?: string };
           if (event.event === 'ready' && event.url) {
             clearTimeout(timer);
+            this.loadSeconds = (Date.now() - spawnedAt) / 1000;
             this.url = event.url;
             resolveUrl(event.url);
           }

@@ -6,9 +6,9 @@ import { ModelDirectory } from '../orchestration/model-directory';
 import { ModelRouter } from '../orchestration/model-router';
 import { ModelService } from '../services/ai-models/model-service';
 import { ResponseStreamer } from '../services/streaming/response-streamer';
-import { HealthController } from './health.controller';
-import { metricsEndpoint } from './metrics.controller';
-import { OpenAIController } from './openai.controller';
+import { HealthController } from '../api/health.controller';
+import { metricsEndpoint } from '../api/metrics.controller';
+import { OpenAIController } from '../api/openai.controller';
 
 /**
  * The unified gateway: the same REST surface over every model, routed by `model`. It holds the

@@ -4,16 +4,17 @@ import { instanceToInstance } from 'class-transformer';
 import { ConnectionBudget } from '../api/connection-budget';
 import { createHttpApp, Draining } from '../api/http-app';
 import { MetricsListener } from '../api/metrics-listener';
-import { GatewayAppModule } from '../api/gateway-app.module';
-import { ModelAppModule } from '../api/model-app.module';
+import { GatewayAppModule } from './gateway-app.module';
+import { ModelAppModule } from './model-app.module';
 import { CitadelConfig } from '../config/citadel-config';
 import { ModelServiceConfig } from '../config/model-config';
+import { MetricsRegistry } from '../monitoring/metrics-registry';
 import { engineSettings } from '../services/ai-models/model-module';
 import { EngineProcessInfo, ModelService } from '../services/ai-models/model-service';
 import { VllmProcess } from '../services/core/service-manager/vllm-process';
 import { SimulatorProcess } from './engines/simulator-process';
-import { InFlightRequests } from './in-flight-requests';
-import { ModelDirectory } from './model-directory';
+import { InFlightRequests } from '../orchestration/in-flight-requests';
+import { ModelDirectory } from '../orchestration/model-directory';
 
 export interface ServeOptions {
   /** Bind every listener here instead of the configured hosts (tests: 127.0.0.1). */
@@ -40,6 +41,8 @@ interface EngineHandle {
   stop(): Promise<void>;
   /** How often the engine process was restarted (managed mode). */
   restarts?(): number;
+  /** Seconds from spawn to ready at the engine process's last (re)start. */
+  loadSeconds?(): number | undefined;
   /** Calls `ready` each time a restarted engine answers again (managed mode). */
   onReady?(ready: () => void): void;
 }
@@ -71,6 +74,8 @@ export class ServiceOrchestrator {
     private readonly options: ServeOptions = {},
   ) {
     this.connections = ConnectionBudget.fromLimits(config.security.max_client_connections);
+    const budget = this.connections;
+    MetricsRegistry.get().watchClientConnections(() => ({ open: budget.connections, limit: budget.limit, refused: budget.refused }));
   }
 
   async start(): Promise<void> {
@@ -147,7 +152,7 @@ export class ServiceOrchestrator {
     switch (model.engine.mode) {
       case 'simulated': {
         const sim = new SimulatorProcess({ model: model.id, configDir: this.config.configDir, args: this.simulatorArgs(model) });
-        const handle: EngineHandle = { urls: [], stop: () => sim.stop() };
+        const handle: EngineHandle = { urls: [], stop: () => sim.stop(), loadSeconds: () => sim.loadSeconds };
         this.engines.push(handle);
         handle.urls = [await sim.start()];
         handle.pid = sim.pid;
@@ -159,7 +164,7 @@ export class ServiceOrchestrator {
           // This server stops the engine itself, after its requests have finished.
           stopOnSignals: false,
         });
-        const handle: EngineHandle = { urls: [], stop: () => vllm.stop(), restarts: () => vllm.restarts, onReady: (ready) => vllm.on('ready', ready) };
+        const handle: EngineHandle = { urls: [], stop: () => vllm.stop(), restarts: () => vllm.restarts, loadSeconds: () => vllm.lastLoadSeconds, onReady: (ready) => vllm.on('ready', ready) };
         this.engines.push(handle);
         handle.urls = [await vllm.start()];
         handle.pid = vllm.pid;
@@ -186,7 +191,7 @@ export class ServiceOrchestrator {
     const resolved = instanceToInstance(model);
     resolved.engine.urls = engine.urls;
     this.live.set(model.id, resolved);
-    const app = await createHttpApp(ModelAppModule.forRoot(resolved, { engineProcess: new EngineProcessInfo(() => engine.pid, () => engine.restarts?.() ?? 0) }, this.directory), {
+    const app = await createHttpApp(ModelAppModule.forRoot(resolved, { engineProcess: new EngineProcessInfo(() => engine.pid, () => engine.restarts?.() ?? 0, () => engine.loadSeconds?.()) }, this.directory), {
       bodyLimit: model.service.max_body_bytes,
       logLevels: this.options.logLevels,
       security: this.config.security,

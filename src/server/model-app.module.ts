@@ -1,19 +1,20 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { ModelServiceConfig } from '../config/model-config';
 import { MonitoringHealthModule } from '../monitoring/health/health.module';
-import { ModelMonitoring } from '../monitoring/model-monitoring';
+import { buildAdmission } from '../orchestration/admission-factory';
 import { CompletionForwarder } from '../orchestration/completion-forwarder';
 import { InFlightRequests } from '../orchestration/in-flight-requests';
 import { ModelDirectory } from '../orchestration/model-directory';
 import { ModelRouter } from '../orchestration/model-router';
 import { ModelModuleOptions } from '../services/ai-models/model-module';
 import { modelModuleFor } from '../services/ai-models/model-modules';
+import { ModelMonitoring } from '../services/ai-models/model-monitoring';
 import { ModelService } from '../services/ai-models/model-service';
-import { EfficiencyController } from './efficiency.controller';
-import { HealthController } from './health.controller';
-import { metricsEndpoint } from './metrics.controller';
-import { OpenAIController } from './openai.controller';
-import { StreamingMetricsController } from './streaming-metrics.controller';
+import { EfficiencyController } from '../api/efficiency.controller';
+import { HealthController } from '../api/health.controller';
+import { metricsEndpoint } from '../api/metrics.controller';
+import { OpenAIController } from '../api/openai.controller';
+import { StreamingMetricsController } from '../api/streaming-metrics.controller';
 
 /**
  * What listens on a model's own port: its module, OpenAI's REST, /health and /metrics, plus
@@ -25,7 +26,7 @@ export class ModelAppModule {
   static forRoot(config: ModelServiceConfig, options?: ModelModuleOptions, directory = new ModelDirectory()): DynamicModule {
     return {
       module: ModelAppModule,
-      imports: [modelModuleFor(config, options), MonitoringHealthModule, ...metricsEndpoint(config.id)],
+      imports: [modelModuleFor(config, { admission: buildAdmission, ...options }), MonitoringHealthModule, ...metricsEndpoint(config.id)],
       controllers: [
         OpenAIController,
         HealthController,

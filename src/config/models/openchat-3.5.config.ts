@@ -1,6 +1,6 @@
 import { Type } from 'class-transformer';
 import { IsDefined, ValidateIf, ValidateNested } from 'class-validator';
-import { ModelServiceConfig, RealtimeSection } from '../../../config/model-config';
+import { ModelServiceConfig, RealtimeSection } from '../model-config';
 
 /** OpenChat-3.5 (seed 1.4): needs its `realtime` section (streaming cap, idle timeout, chunking). */
 export class OpenChat35Config extends ModelServiceConfig {

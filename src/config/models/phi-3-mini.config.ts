@@ -1,6 +1,6 @@
 import { Type } from 'class-transformer';
 import { IsDefined, ValidateIf, ValidateNested } from 'class-validator';
-import { EfficiencySection, ModelServiceConfig } from '../../../config/model-config';
+import { EfficiencySection, ModelServiceConfig } from '../model-config';
 
 /** Phi-3-Mini (seed 1.5): needs its `efficiency` section (the throttle). */
 export class Phi3MiniConfig extends ModelServiceConfig {
