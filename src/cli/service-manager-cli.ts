@@ -6,7 +6,7 @@ import { CitadelConfig } from '../config/citadel-config';
 import { loadCitadelConfig } from '../config/config-loader';
 import { isModelId, MODEL_IDS } from '../config/model-ids';
 import { HostProbes } from '../services/core/service-manager/host-probes';
-import { downloadModels } from '../services/core/service-manager/model-download-command';
+import { downloadModels } from './model-download-command';
 import { CHECKSUM_MANIFEST, ModelVerifier } from '../services/core/service-manager/model-verifier';
 import { PreStartValidator } from '../services/core/service-manager/pre-start-validator';
 import { Ownership, ServiceManager, ServiceStatus } from '../services/core/service-manager/service-manager';

@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
-import { ModelServiceConfig } from '../../../config/model-config';
-import { DEFAULT_HUB_URL, ModelDownloader, resolveHubToken } from './model-downloader';
+import { ModelServiceConfig } from '../config/model-config';
+import { DEFAULT_HUB_URL, ModelDownloader, resolveHubToken } from '../services/core/service-manager/model-downloader';
 
 export interface DownloadCommandOptions {
   revision?: string;
