@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { parse as parseEnv } from 'dotenv';
 import { ServiceManagerConfig } from '../../src/config/service-manager.config';
@@ -122,6 +123,8 @@ describe('UnitRenderer: env files', () => {
       MIXTRAL_8X7B_PORT: '11500',
       MIXTRAL_8X7B_MODEL_PATH: '/data/mixtral',
       CITADEL_ENV: 'production',
+      SERVER_IP: '127.0.0.1',
+      SERVER_HOSTNAME: hostname(),
       CITADEL_CONFIG_DIR: '/opt/citadel/config',
       VLLM_SERVICE_TEMPLATE_PATH: '/opt/citadel/config/services',
       VLLM_LOG_PATH: '/var/log/citadel-llm',

@@ -292,6 +292,9 @@ After=${before.map(unitName).join(' ')}
     }
     const m = this.manager;
     lines.push(envLine('CITADEL_ENV', m.CITADEL_ENV));
+    // The addresses the service prints for clients (SERVER_HOSTNAME defaults to the host's name).
+    lines.push(envLine('SERVER_IP', m.SERVER_IP));
+    lines.push(envLine('SERVER_HOSTNAME', m.SERVER_HOSTNAME));
     lines.push(envLine('CITADEL_CONFIG_DIR', this.installedConfigDir()));
     lines.push(envLine('VLLM_SERVICE_TEMPLATE_PATH', m.VLLM_SERVICE_TEMPLATE_PATH));
     lines.push(envLine('VLLM_LOG_PATH', m.VLLM_LOG_PATH));
