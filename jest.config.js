@@ -12,7 +12,7 @@ module.exports = {
     // ES-module-only packages, compiled to CommonJS for jest (see the transformer's comment).
     '^.+\\.js$': '<rootDir>/test/jest/esm-package-transformer.js',
   },
-  transformIgnorePatterns: ['/node_modules/(?!(@nestjs|file-type|strtok3|token-types|uint8array-extras|@tokenizer|@borewit|cookie|get-port|execa|@sindresorhus|@sec-ant|figures|is-unicode-supported|get-stream|is-stream|human-signals|is-plain-obj|npm-run-path|path-key|unicorn-magic|pretty-ms|parse-ms|strip-final-newline|yoctocolors)/)'],
+  transformIgnorePatterns: ['/node_modules/(?!(@nestjs|file-type|strtok3|token-types|uint8array-extras|@tokenizer|@borewit|cookie|get-port|execa|@sindresorhus|@sec-ant|figures|is-unicode-supported|get-stream|is-stream|human-signals|is-plain-obj|npm-run-path|path-key|unicorn-magic|pretty-ms|parse-ms|strip-final-newline|yoctocolors|mistral-tokenizer-js|llama-tokenizer-js)/)'],
   // unicorn-magic (under execa) exports only an `import` condition, which jest's CommonJS resolver never matches.
   moduleNameMapper: { '^unicorn-magic$': '<rootDir>/node_modules/unicorn-magic/node.js' },
   moduleFileExtensions: ['ts', 'js', 'json'],

@@ -1,5 +1,9 @@
 import { planChoice } from '../simulator/text-generator';
 import { fluency } from './fluency-heuristic';
+import { tokenizerFor } from '../simulator/tokenizer';
+
+/** Mixtral-8x7B's tokenizer: the simulator's words are cut into its pieces, as its chat handler does. */
+const mixtral = tokenizerFor({ servedName: 'mistralai/Mixtral-8x7B-Instruct-v0.1', id: 'mixtral-8x7b' });
 
 describe('fluency heuristic', () => {
   it('passes ordinary English: prose, questions, lists and headings, verse', () => {
@@ -41,7 +45,7 @@ describe('fluency heuristic', () => {
   it('gives the simulator\'s random words a low share: a word sequence without grammar fails', () => {
     const shares: number[] = [];
     for (let seed = 1; seed <= 100; seed++) {
-      const text = planChoice({ maxTokens: 256, minTokens: 0, ignoreEos: false, stop: [], seed, mode: 'random', echoSource: '', leadingSpace: false }, 0).text;
+      const text = planChoice({ maxTokens: 256, minTokens: 0, ignoreEos: false, stop: [], seed, mode: 'random', echoSource: '', leadingSpace: false, tokenPieces: (t: string) => mixtral.pieces(t), eosText: '</s>' }, 0).text;
       const f = fluency(text);
       if (f.words >= 40) shares.push(f.share);
     }

@@ -2,10 +2,13 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { createRng } from '../simulator/prng';
 import { planChoice } from '../simulator/text-generator';
-import { countTokens } from '../simulator/tokenizer';
+import { tokenizerFor } from '../simulator/tokenizer';
 import { loadPrompts } from './prompts';
 import { scoreAnswer } from './quality-heuristic';
 import { loadReferences } from './reference-facts';
+
+/** Mixtral-8x7B's tokenizer: the simulator's words are cut into its pieces, as its chat handler does. */
+const mixtral = tokenizerFor({ servedName: 'mistralai/Mixtral-8x7B-Instruct-v0.1', id: 'mixtral-8x7b' });
 
 /**
  * Calibration of the quality heuristic on every test prompt of TC-L1-COMP-MIXTRAL-003: what must
@@ -26,14 +29,14 @@ function chat(text: string, finishReason: string) {
   return {
     object: 'chat.completion',
     choices: [{ index: 0, message: { role: 'assistant', content: text }, finish_reason: finishReason }],
-    usage: { completion_tokens: countTokens(text) },
+    usage: { completion_tokens: mixtral.count(text, false) },
   };
 }
 const score = (prompt: string, text: string, finishReason: string) => scoreAnswer(chat(text, finishReason), prompt, MAX_TOKENS, references.get(prompt));
 
 /** What the simulator answers (its text generator, as its chat handler calls it). */
 function simulated(mode: 'random' | 'echo', prompt: string, seed: number) {
-  return planChoice({ maxTokens: 256, minTokens: 0, ignoreEos: false, stop: [], seed, mode, echoSource: prompt, leadingSpace: false }, 0);
+  return planChoice({ maxTokens: 256, minTokens: 0, ignoreEos: false, stop: [], seed, mode, echoSource: prompt, leadingSpace: false, tokenPieces: (t: string) => mixtral.pieces(t), eosText: '</s>' }, 0);
 }
 
 /** The first half of the text (at a space), as max_tokens would cut it. */

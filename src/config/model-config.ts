@@ -263,12 +263,72 @@ export class CircuitBreakerSection {
   open_seconds: number = 60;
 }
 
+/**
+ * Flags of `vllm serve` that the configuration already sets (in either spelling vLLM accepts):
+ * `extra_args` may not set them again, so there is one place for each.
+ */
+export const VLLM_FLAGS_FROM_CONFIG = [
+  '--served-model-name',
+  '--host',
+  '--port',
+  '--max-model-len',
+  '--tensor-parallel-size',
+  '--gpu-memory-utilization',
+  '--max-num-batched-tokens',
+  '--max-num-seqs',
+  '--enforce-eager',
+  '--swap-space',
+  '--api-key',
+  '--enable-auto-tool-choice',
+  '--tool-call-parser',
+  '--chat-template',
+  '--reasoning-parser',
+];
+
+/** Characters a shell, systemd or an env file would read as syntax; an argument is one word. */
+const SHELL_METACHARACTERS = /[\s;&|`$<>(){}\[\]*?!~#'"\\]/;
+
+@ValidatorConstraint({ name: 'vllmExtraArgs' })
+class VllmExtraArgs implements ValidatorConstraintInterface {
+  private problems(value: unknown): string[] {
+    if (!Array.isArray(value)) return ['must be a list of strings'];
+    const out: string[] = [];
+    for (const arg of value) {
+      if (typeof arg !== 'string' || arg === '') {
+        out.push(`${JSON.stringify(arg)} is not a non-empty string`);
+        continue;
+      }
+      if (SHELL_METACHARACTERS.test(arg)) out.push(`${JSON.stringify(arg)} contains whitespace or a shell metacharacter (one argument per item)`);
+      const flag = arg.startsWith('--') ? '--' + arg.slice(2).split('=')[0].replace(/_/g, '-') : null;
+      if (flag && VLLM_FLAGS_FROM_CONFIG.includes(flag)) out.push(`${arg} is set from the configuration already (${flag})`);
+    }
+    return out;
+  }
+  validate(value: unknown): boolean {
+    return this.problems(value).length === 0;
+  }
+  defaultMessage(args: ValidationArguments): string {
+    return this.problems(args.value).join('; ');
+  }
+}
+
+@ValidatorConstraint({ name: 'autoToolChoiceNeedsParser' })
+class AutoToolChoiceNeedsParser implements ValidatorConstraintInterface {
+  validate(value: unknown, args: ValidationArguments): boolean {
+    const vllm = args.object as VllmSection;
+    return value !== true || (typeof vllm.tool_call_parser === 'string' && vllm.tool_call_parser !== '');
+  }
+  defaultMessage(): string {
+    return 'needs engine.vllm.tool_call_parser: vLLM refuses --enable-auto-tool-choice without --tool-call-parser';
+  }
+}
+
 export class VllmSection {
   /** The executable `managed` mode launches (`vllm serve ...`). */
   @IsString() @MinLength(1)
   executable: string = 'vllm';
 
-  /** Decides version-dependent flags (e.g. --swap-space, removed in 0.18). */
+  /** Decides version-dependent flags (e.g. --swap-space, removed in 0.18) and the simulator's request fields. */
   @Matches(/^\d+\.\d+(\.\d+)?/, { message: 'must be a version like 0.11.0' })
   version: string = '0.11.0';
 
@@ -277,6 +337,26 @@ export class VllmSection {
 
   @IsInt({ message: 'must be a positive integer (seconds)' }) @Min(1, { message: 'must be a positive integer (seconds)' })
   startup_timeout_seconds: number = 300;
+
+  /** `--enable-auto-tool-choice`: tool_choice "auto" (and `tools` alone) is served; without it vLLM answers 400. */
+  @IsBoolean({ message: 'must be true or false' }) @Validate(AutoToolChoiceNeedsParser)
+  enable_auto_tool_choice: boolean = false;
+
+  /** `--tool-call-parser`: how vLLM reads tool calls out of the model's text (vLLM's parser names). */
+  @IsOptional() @Matches(/^[A-Za-z0-9_.-]+$/, { message: 'must be a vLLM tool parser name (letters, digits, _ . -)' })
+  tool_call_parser?: string;
+
+  /** `--chat-template`: a template file (or inline template) instead of the model's own. */
+  @IsOptional() @IsString() @MinLength(1)
+  chat_template?: string;
+
+  /** `--reasoning-parser`: for models that write their reasoning apart from the answer. */
+  @IsOptional() @Matches(/^[A-Za-z0-9_.-]+$/, { message: 'must be a vLLM reasoning parser name (letters, digits, _ . -)' })
+  reasoning_parser?: string;
+
+  /** More `vllm serve` arguments, one per item, e.g. ['--max-logprobs', '5']; never a flag set above. */
+  @Validate(VllmExtraArgs)
+  extra_args: string[] = [];
 }
 
 export type EngineMode = 'simulated' | 'managed' | 'external';

@@ -48,6 +48,7 @@ class FakeEngine extends VllmEngine {
 const replyOf = (status: number, contentType: string, chunks: string[]): EngineReply => ({
   status,
   contentType,
+  headers: {},
   body: Readable.from(chunks.map((c) => Buffer.from(c))),
   upstream: 'http://fake',
   progress: () => undefined,

@@ -74,7 +74,7 @@ export class CompletionForwarder {
       const upstreamBody = addUsage ? { ...body, stream_options: { ...(body.stream_options ?? {}), include_usage: true } } : body;
       const { upstream, answeredBy } = await this.callWithFallbacks(model, path, upstreamBody, addUsage ? undefined : raw, abort.signal, stream);
       // Which model answered: this one, or one of its fallbacks.
-      const headers = { 'x-citadel-model': answeredBy.id };
+      const headers = { ...upstream.headers, 'x-citadel-model': answeredBy.id };
       if (stream && upstream.status === 200 && upstream.contentType.startsWith('text/event-stream')) {
         status = 200;
         settledByStream = true;

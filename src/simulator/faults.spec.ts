@@ -6,6 +6,8 @@ describe('parseFaultHeader', () => {
     expect(parseFaultHeader('error-500')).toEqual([{ kind: 'error', status: 500 }]);
     expect(parseFaultHeader('ERROR-503')).toEqual([{ kind: 'error', status: 503 }]);
     expect(parseFaultHeader('hang')).toEqual([{ kind: 'hang' }]);
+    expect(parseFaultHeader('hang-before-headers')).toEqual([{ kind: 'hang-before-headers' }]);
+    expect(parseFaultHeader('fail-after-3')).toEqual([{ kind: 'fail', afterTokens: 3 }]);
     expect(parseFaultHeader('die-after-7')).toEqual([{ kind: 'die', afterTokens: 7 }]);
     expect(parseFaultHeader('slow-250, die-after-2')).toEqual([
       { kind: 'slow', ms: 250 },
@@ -28,6 +30,8 @@ describe('fault settings', () => {
     expect(faultProblems({ errorStatus: 404 })).toHaveLength(1);
     expect(faultProblems({ hang: 'yes' })).toHaveLength(1);
     expect(faultProblems({ dieAfterTokens: 1.5 })).toHaveLength(1);
+    expect(faultProblems({ failAfterTokens: -1 })).toHaveLength(1);
+    expect(faultProblems({ hangBeforeHeaders: 1 })).toHaveLength(1);
     expect(faultProblems({ slowStartSeconds: -1 })).toHaveLength(1);
     expect(faultProblems({ nope: 1 })).toHaveLength(1);
     expect(faultProblems([])).toHaveLength(1);

@@ -1,7 +1,16 @@
 /**
  * Fault injection: the server-wide settings (CLI flags, POST /admin/faults, setFaults()) and the
- * per-request header `X-Sim-Fault: error-429|error-500|error-503|hang|die-after-<K>|slow-<ms>`
- * (several may be given, comma-separated). All are off by default.
+ * per-request header `X-Sim-Fault: error-429|error-500|error-503|hang|hang-before-headers|
+ * die-after-<K>|fail-after-<K>|slow-<ms>` (several may be given, comma-separated). All are off by
+ * default.
+ *
+ * - `hang` is what a stuck vLLM does: a stream gets its 200 and SSE headers at once (vLLM sends
+ *   them before the first token) and then nothing; a non-streaming request gets nothing at all.
+ * - `hang-before-headers` withholds even the status line: vLLM never does that, but a proxy or load
+ *   balancer in front of it can.
+ * - `die-after-<K>` drops the connection after K tokens (the process died).
+ * - `fail-after-<K>` is an engine error after K tokens, ended as vLLM's stream generator ends it
+ *   (serving_chat.py / serving_completion.py: an error event, then `data: [DONE]`).
  */
 import { createRng } from './prng';
 import type { FaultSettings } from './types';
@@ -11,7 +20,9 @@ export const DEFAULT_FAULTS: Readonly<FaultSettings> = Object.freeze({
   errorStatus: 500,
   slowStartSeconds: 0,
   hang: false,
+  hangBeforeHeaders: false,
   dieAfterTokens: 0,
+  failAfterTokens: 0,
   engineDead: false,
 });
 
@@ -33,11 +44,13 @@ export function faultProblems(input: unknown): string[] {
         if (typeof v !== 'number' || !Number.isFinite(v) || v < 0) problems.push('slowStartSeconds must be a number >= 0');
         break;
       case 'hang':
+      case 'hangBeforeHeaders':
       case 'engineDead':
         if (typeof v !== 'boolean') problems.push(`${key} must be a boolean`);
         break;
       case 'dieAfterTokens':
-        if (typeof v !== 'number' || !Number.isInteger(v) || v < 0) problems.push('dieAfterTokens must be an integer >= 0');
+      case 'failAfterTokens':
+        if (typeof v !== 'number' || !Number.isInteger(v) || v < 0) problems.push(`${key} must be an integer >= 0`);
         break;
       default:
         problems.push(`unknown fault setting '${key}' (known: ${FAULT_KEYS.join(', ')})`);
@@ -49,7 +62,9 @@ export function faultProblems(input: unknown): string[] {
 export type RequestFault =
   | { kind: 'error'; status: 429 | 500 | 503 }
   | { kind: 'hang' }
+  | { kind: 'hang-before-headers' }
   | { kind: 'die'; afterTokens: number }
+  | { kind: 'fail'; afterTokens: number }
   | { kind: 'slow'; ms: number };
 
 /** Parses an X-Sim-Fault header value; null when any part is not understood. */
@@ -63,8 +78,12 @@ export function parseFaultHeader(value: string): RequestFault[] | null {
       faults.push({ kind: 'error', status: Number(m[1]) as 429 | 500 | 503 });
     } else if (part === 'hang') {
       faults.push({ kind: 'hang' });
+    } else if (part === 'hang-before-headers') {
+      faults.push({ kind: 'hang-before-headers' });
     } else if ((m = /^die-after-(\d{1,9})$/.exec(part))) {
       faults.push({ kind: 'die', afterTokens: Number(m[1]) });
+    } else if ((m = /^fail-after-(\d{1,9})$/.exec(part))) {
+      faults.push({ kind: 'fail', afterTokens: Number(m[1]) });
     } else if ((m = /^slow-(\d{1,9})$/.exec(part))) {
       faults.push({ kind: 'slow', ms: Number(m[1]) });
     } else {

@@ -16,5 +16,9 @@ export function simulatorModelFromConfig(m: ModelServiceConfig): SimulatorModel 
       itlMsPerRunningSeq: s.itl_ms_per_running_seq,
       maxWaiting: s.max_waiting,
     },
+    // The simulated engine behaves as a vLLM started with the model's flags (engine.vllm).
+    enableAutoToolChoice: m.engine.vllm.enable_auto_tool_choice,
+    toolCallParser: m.engine.vllm.tool_call_parser ?? null,
+    vllmVersion: m.engine.vllm.version,
   };
 }

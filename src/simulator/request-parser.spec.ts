@@ -70,6 +70,19 @@ describe('request parsing', () => {
     expect(() => checkSampling({ ...base, temperature: 0, topK: -1 }, 10)).not.toThrow();
   });
 
+  it('logprobs as protocol.py checks them: top_logprobs > 0 needs logprobs true, 0 does not; negatives are the validators\' errors; max_logprobs 20', () => {
+    expect(parseChatRequest({ messages: [], top_logprobs: 0 }).logprobs).toBeNull();
+    expect(parseChatRequest({ messages: [], logprobs: true }).logprobs).toBe(0);
+    expect(parseChatRequest({ messages: [], logprobs: true, top_logprobs: 5 }).logprobs).toBe(5);
+    expect(thrown(() => parseChatRequest({ messages: [], top_logprobs: 2 })).message).toContain('when using `top_logprobs`, `logprobs` must be set to true.');
+    expect(thrown(() => parseChatRequest({ messages: [], logprobs: true, top_logprobs: -2 })).message).toContain('`top_logprobs` must be a positive value.');
+    expect(thrown(() => parseCompletionRequest({ prompt: 'x', logprobs: -1 })).message).toContain('`logprobs` must be a positive value.');
+    const base = parseCompletionRequest({ prompt: 'x', logprobs: 21 });
+    expect(thrown(() => checkSampling(base, 10)).message).toBe('Requested sample logprobs of 21, which is greater than max allowed: 20');
+    expect(() => checkSampling({ ...base, logprobs: 20 }, 10)).not.toThrow();
+    expect(thrown(() => checkSampling({ ...base, logprobs: 6 }, 10, 5)).message).toBe('Requested sample logprobs of 6, which is greater than max allowed: 5');
+  });
+
   it('prints values the way Python does', () => {
     expect(pyRepr({ a: [1, 'x', null, true], "it's": false })).toBe(`{'a': [1, 'x', None, True], "it's": False}`);
   });

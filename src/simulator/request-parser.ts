@@ -5,8 +5,13 @@
  * vLLM's SamplingParams messages ("BadRequestError").
  */
 import { SimulatorError, FieldProblem, pyFloat, requestValidationError } from './errors';
+import { OutputConstraint, readOutputConstraint } from './structured-output';
 import type { ChatTurn } from './tokenizer';
 import { isValidTokenId } from './tokenizer';
+import { readToolRequest, ToolRequest } from './tools/tool-request';
+import { VersionFeatures, versionFeatures } from './vllm-version';
+
+const DEFAULT_FEATURES = versionFeatures('0.11.0');
 
 export type JsonObject = Record<string, unknown>;
 
@@ -29,8 +34,10 @@ export interface SamplingRequest {
   stream: boolean;
   includeUsage: boolean;
   continuousUsage: boolean;
-  /** Completions: `logprobs`; chat: `top_logprobs`. Accepted and checked; responses carry logprobs: null. */
+  /** Completions: `logprobs`; chat: `top_logprobs` when `logprobs` is true (vLLM's SamplingParams.logprobs). */
   logprobs: number | null;
+  /** structured outputs / response_format / guided_* (see structured-output.ts); null: free text. */
+  constraint: OutputConstraint | null;
 }
 
 export interface PromptInput {
@@ -47,6 +54,8 @@ export interface CompletionRequest extends SamplingRequest {
 
 export interface ChatRequest extends SamplingRequest {
   messages: ChatTurn[];
+  /** Tool use (tools/tool-request.ts); null: the model writes text. */
+  toolRequest: ToolRequest | null;
 }
 
 export interface TokenizeRequest {
@@ -63,7 +72,8 @@ export interface DetokenizeRequest {
   tokens: number[];
 }
 
-const MAX_LOGPROBS = 20;
+/** vLLM's --max-logprobs default. */
+export const DEFAULT_MAX_LOGPROBS = 20;
 const TRUE_STRINGS = new Set(['true', 't', 'yes', 'y', 'on', '1']);
 const FALSE_STRINGS = new Set(['false', 'f', 'no', 'n', 'off', '0']);
 
@@ -188,7 +198,7 @@ class FieldReader {
   }
 }
 
-function readSampling(r: FieldReader, maxTokens: number | null, logprobs: number | null): SamplingRequest {
+function readSampling(r: FieldReader, maxTokens: number | null, logprobs: number | null, constraint: OutputConstraint | null): SamplingRequest {
   const stream = r.bool('stream') ?? false;
   return {
     model: r.string('model') ?? null,
@@ -208,6 +218,7 @@ function readSampling(r: FieldReader, maxTokens: number | null, logprobs: number
     stream,
     ...r.streamOptions(stream),
     logprobs,
+    constraint,
   };
 }
 
@@ -304,11 +315,21 @@ function readMessages(body: JsonObject, problems: FieldProblem[]): ChatTurn[] | 
   return turns;
 }
 
-export function parseCompletionRequest(body: JsonObject): CompletionRequest {
+/** A before-validator's ValueError, as pydantic reports it. */
+function valueError(body: JsonObject, message: string): FieldProblem {
+  return { type: 'value_error', loc: ['body'], msg: `Value error, ${message}`, input: body };
+}
+
+export function parseCompletionRequest(body: JsonObject, features: VersionFeatures = DEFAULT_FEATURES): CompletionRequest {
+  // protocol.py CompletionRequest.check_logprobs runs before the fields are validated.
+  if (typeof body.logprobs === 'number' && body.logprobs < 0) {
+    throw requestValidationError([valueError(body, '`logprobs` must be a positive value.')]);
+  }
   const r = new FieldReader(body);
   const maxTokens = body.max_tokens === undefined ? 16 : (r.int('max_tokens') ?? null);
   const logprobs = r.int('logprobs') ?? null;
-  const sampling = readSampling(r, maxTokens, logprobs);
+  const constraint = readOutputConstraint(body, features, r.problems);
+  const sampling = readSampling(r, maxTokens, logprobs, constraint);
   const echo = r.bool('echo') ?? false;
   r.string('user');
   const prompts = readPrompts(body, r.problems);
@@ -316,25 +337,30 @@ export function parseCompletionRequest(body: JsonObject): CompletionRequest {
   return { ...sampling, prompts, echo };
 }
 
-export function parseChatRequest(body: JsonObject): ChatRequest {
+export function parseChatRequest(body: JsonObject, features: VersionFeatures = DEFAULT_FEATURES): ChatRequest {
+  // protocol.py ChatCompletionRequest's before-validators (check_tool_usage, check_logprobs) run
+  // before the fields are validated; the first that fails is the answer.
+  const before: FieldProblem[] = [];
+  const toolRequest = readToolRequest(body, before);
+  if (before.length > 0) throw requestValidationError(before);
+  const top = body.top_logprobs;
+  if (typeof top === 'number') {
+    if (top < 0) throw requestValidationError([valueError(body, '`top_logprobs` must be a positive value.')]);
+    if (top > 0 && body.logprobs !== true) {
+      throw requestValidationError([valueError(body, 'when using `top_logprobs`, `logprobs` must be set to true.')]);
+    }
+  }
   const r = new FieldReader(body);
   const maxCompletion = r.int('max_completion_tokens') ?? null;
   const maxTokens = r.int('max_tokens') ?? null;
   const wantsLogprobs = r.bool('logprobs') ?? false;
   const topLogprobs = r.int('top_logprobs') ?? null;
   r.string('user');
-  const sampling = readSampling(r, maxCompletion || maxTokens, wantsLogprobs ? (topLogprobs ?? 0) : null);
+  const constraint = readOutputConstraint(body, features, r.problems);
+  const sampling = readSampling(r, maxCompletion || maxTokens, wantsLogprobs ? (topLogprobs ?? 0) : null, constraint);
   const messages = readMessages(body, r.problems);
-  if (topLogprobs !== null && !wantsLogprobs && r.problems.length === 0) {
-    r.problems.push({
-      type: 'value_error',
-      loc: ['body'],
-      msg: 'Value error, when using `top_logprobs`, `logprobs` must be set to true.',
-      input: body,
-    });
-  }
   r.throwIfProblems();
-  return { ...sampling, messages: messages ?? [] };
+  return { ...sampling, messages: messages ?? [], toolRequest };
 }
 
 export function parseTokenizeRequest(body: JsonObject): TokenizeRequest {
@@ -378,7 +404,7 @@ export function parseDetokenizeRequest(body: JsonObject): DetokenizeRequest {
  * vLLM's SamplingParams checks (vLLM 0.11 wording), run after the context-length check.
  * `maxTokens` is the resolved value that will be used.
  */
-export function checkSampling(req: SamplingRequest, maxTokens: number): void {
+export function checkSampling(req: SamplingRequest, maxTokens: number, maxLogprobs = DEFAULT_MAX_LOGPROBS): void {
   const fail = (message: string): never => {
     throw new SimulatorError(400, message, 'BadRequestError');
   };
@@ -403,8 +429,8 @@ export function checkSampling(req: SamplingRequest, maxTokens: number): void {
   if (req.minTokens > maxTokens) {
     fail(`min_tokens must be less than or equal to max_tokens=${maxTokens}, got ${req.minTokens}.`);
   }
-  if (req.logprobs !== null && req.logprobs < 0) fail(`logprobs must be non-negative, got ${req.logprobs}.`);
-  if (req.logprobs !== null && req.logprobs > MAX_LOGPROBS) {
-    fail(`Requested sample logprobs of ${req.logprobs}, which is greater than max allowed: ${MAX_LOGPROBS}`);
+  // vllm/v1/engine/processor.py _validate_logprobs.
+  if (req.logprobs !== null && req.logprobs > maxLogprobs) {
+    fail(`Requested sample logprobs of ${req.logprobs}, which is greater than max allowed: ${maxLogprobs}`);
   }
 }

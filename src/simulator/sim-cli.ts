@@ -23,12 +23,17 @@ function simCommand(): Command {
     .option('--speed <f>', 'divide all delays by f (default 1)')
     .option('--output <mode>', 'random | echo (default random)')
     .option('--seed <n>', 'output seed for requests without their own seed (default 0)')
-    .option('--vllm-version <v>', 'version reported by /version (default 0.11.0)')
+    .option('--vllm-version <v>', "the vLLM version to answer as: /version, and which request fields exist (default: the model's engine.vllm.version, else 0.11.0)")
+    .option('--enable-auto-tool-choice', "serve tool_choice \"auto\" as vLLM started with this flag (default: the model's engine.vllm.enable_auto_tool_choice)")
+    .option('--tool-call-parser <p>', "the tool parser of auto tool choice; the simulator imitates: mistral (default: the model's engine.vllm.tool_call_parser)")
+    .option('--enable-responses-store', 'keep Responses API responses (vLLM: VLLM_ENABLE_RESPONSES_API_STORE=1, which is also honoured)')
     .addOption(fault('--error-rate <f>', 'fraction 0..1 of generation requests answered with --error-status'))
     .addOption(fault('--error-status <s>', '429 | 500 | 503 (default 500)'))
     .addOption(fault('--slow-start <seconds>', '/health answers 503 (and generation 503) for this long after start'))
-    .addOption(fault('--hang', 'accept generation requests and never answer'))
+    .addOption(fault('--hang', 'never finish generation requests, as a stuck vLLM: a stream gets 200 and its SSE headers at once, then nothing'))
+    .addOption(fault('--hang-before-headers', 'never answer generation requests at all, not even the status line (a stuck proxy in front of vLLM)'))
     .addOption(fault('--die-after <k>', 'drop the connection after k streamed tokens'))
+    .addOption(fault('--fail-after <k>', "fail after k tokens as vLLM's engine does: a stream ends with its error event and [DONE]; a non-streaming request gets its 500"))
     .addOption(fault('--dead', 'engine dead: 503 everywhere'))
     .helpOption('-h, --help', 'show this help')
     .helpCommand(false)
@@ -59,7 +64,10 @@ interface ParsedArgs {
   speed: number;
   output: 'random' | 'echo';
   seed: number;
-  vllmVersion: string;
+  vllmVersion?: string;
+  enableAutoToolChoice?: boolean;
+  toolCallParser?: string;
+  enableResponsesStore: boolean;
   faults: Partial<FaultSettings>;
 }
 
@@ -88,7 +96,8 @@ function parseArgs(argv: readonly string[]): ParsedArgs {
     speed: 1,
     output: 'random',
     seed: 0,
-    vllmVersion: '0.11.0',
+    // vLLM's own switch, read the way vLLM's envs.py reads it ("1"/"true" turn it on).
+    enableResponsesStore: ['1', 'true'].includes((process.env.VLLM_ENABLE_RESPONSES_API_STORE ?? '').toLowerCase()),
     faults: {},
   };
   const command = simCommand();
@@ -107,7 +116,10 @@ function parseArgs(argv: readonly string[]): ParsedArgs {
     if (typeof value === 'string' && value.startsWith('--') && value.length > 2 && argv.includes(value)) throw new UsageError(`${option.long} needs a value`);
   }
   if (o.hang) a.faults.hang = true;
+  if (o.hangBeforeHeaders) a.faults.hangBeforeHeaders = true;
   if (o.dead) a.faults.engineDead = true;
+  if (o.enableAutoToolChoice) a.enableAutoToolChoice = true;
+  if (o.enableResponsesStore) a.enableResponsesStore = true;
   const str = (name: string) => (typeof o[name] === 'string' ? (o[name] as string) : undefined);
   const model = str('model');
   if (model !== undefined) a.model = model;
@@ -137,6 +149,11 @@ function parseArgs(argv: readonly string[]): ParsedArgs {
     if (version.trim() === '') throw new UsageError('--vllm-version: expected a version');
     a.vllmVersion = version;
   }
+  const parser = str('toolCallParser');
+  if (parser !== undefined) {
+    if (parser.trim() === '') throw new UsageError('--tool-call-parser: expected a parser name');
+    a.toolCallParser = parser;
+  }
   const errorRate = str('errorRate');
   if (errorRate !== undefined) a.faults.errorRate = number('--error-rate', errorRate, (n) => n >= 0 && n <= 1, 'a number in [0, 1]');
   const errorStatus = str('errorStatus');
@@ -145,6 +162,8 @@ function parseArgs(argv: readonly string[]): ParsedArgs {
   if (slowStart !== undefined) a.faults.slowStartSeconds = number('--slow-start', slowStart, (n) => n >= 0, 'a number of seconds >= 0');
   const dieAfter = str('dieAfter');
   if (dieAfter !== undefined) a.faults.dieAfterTokens = number('--die-after', dieAfter, (n) => Number.isInteger(n) && n >= 0, 'an integer >= 0');
+  const failAfter = str('failAfter');
+  if (failAfter !== undefined) a.faults.failAfterTokens = number('--fail-after', failAfter, (n) => Number.isInteger(n) && n >= 0, 'an integer >= 0');
   return a;
 }
 
@@ -178,7 +197,12 @@ export async function runSimCommand(
   }
 
   const configured = models[args.model];
-  const model: SimulatorModel = args.profile === 'instant' ? { ...configured, profile: { ...INSTANT_PROFILE } } : configured;
+  const model: SimulatorModel = {
+    ...configured,
+    ...(args.profile === 'instant' ? { profile: { ...INSTANT_PROFILE } } : {}),
+    ...(args.enableAutoToolChoice ? { enableAutoToolChoice: true } : {}),
+    ...(args.toolCallParser ? { toolCallParser: args.toolCallParser } : {}),
+  };
   const options: SimulatorOptions = {
     models: [model],
     speed: args.speed,
@@ -186,7 +210,8 @@ export async function runSimCommand(
     outputMode: args.output,
     seed: args.seed,
     faults: args.faults,
-    vllmVersion: args.vllmVersion,
+    vllmVersion: args.vllmVersion ?? configured.vllmVersion ?? '0.11.0',
+    enableResponsesStore: args.enableResponsesStore,
   };
 
   if (opts.signal?.aborted) return 0;

@@ -14,13 +14,19 @@ import { handleGetFaults, handleGetHanging, handleSetFaults } from './handlers/a
 import { handleChat } from './handlers/chat';
 import { handleCompletions } from './handlers/completions';
 import { handleHealth, handleMetrics, handleModels, handleVersion } from './handlers/info';
+import { handleCancelResponse, handleCreateResponse, handleRetrieveResponse } from './handlers/responses';
 import { handleDetokenize, handleTokenize } from './handlers/tokenize';
+import { UNSUPPORTED_ENDPOINTS } from './handlers/unsupported';
 import { sendApiError, sendDetail, sendJson } from './http-util';
 import { SimMetrics } from './metrics';
 import { assertValidProfile } from './profiles';
+import { ResponseStore } from './responses/store';
 import { Scheduler } from './scheduler';
+import { tokenizerFor } from './tokenizer';
 import type { Engine, SimContext } from './sim-context';
+import { IMITATED_TOOL_PARSERS } from './tools/tool-output';
 import type { FaultSettings, RunningSimulator, SimulatorOptions, SimulatorStats } from './types';
+import { versionFeatures } from './vllm-version';
 
 type Handler = (ctx: SimContext, req: IncomingMessage, res: ServerResponse) => void | Promise<void>;
 
@@ -35,6 +41,7 @@ interface Route {
 const ROUTES: Record<string, Route> = {
   '/v1/completions': { methods: { POST: handleCompletions }, availability: 'generation' },
   '/v1/chat/completions': { methods: { POST: handleChat }, availability: 'generation' },
+  '/v1/responses': { methods: { POST: handleCreateResponse }, availability: 'generation' },
   '/v1/models': { methods: { GET: handleModels }, availability: 'other' },
   '/health': { methods: { GET: handleHealth }, availability: 'health' },
   '/ping': { methods: { GET: handleHealth, POST: handleHealth }, availability: 'health' },
@@ -44,7 +51,24 @@ const ROUTES: Record<string, Route> = {
   '/metrics': { methods: { GET: handleMetrics }, availability: 'always' },
   '/admin/faults': { methods: { GET: handleGetFaults, POST: handleSetFaults }, availability: 'always' },
   '/admin/hanging': { methods: { GET: handleGetHanging }, availability: 'always' },
+  // Pooling and speech endpoints: vLLM's 400 for a generative model.
+  ...Object.fromEntries(
+    Object.entries(UNSUPPORTED_ENDPOINTS).map(([path, handler]): [string, Route] => [path, { methods: { POST: handler }, availability: 'other' }]),
+  ),
 };
+
+/** Routes with a path parameter: /v1/responses/{response_id} and /v1/responses/{response_id}/cancel. */
+const RESPONSE_ITEM: Route = { methods: { GET: handleRetrieveResponse }, availability: 'other' };
+const RESPONSE_CANCEL: Route = { methods: { POST: handleCancelResponse }, availability: 'other' };
+
+function paramRoute(path: string): Route | undefined {
+  if (!path.startsWith('/v1/responses/')) return undefined;
+  const rest = path.slice('/v1/responses/'.length);
+  if (rest.length === 0) return undefined;
+  const slash = rest.indexOf('/');
+  if (slash === -1) return RESPONSE_ITEM;
+  return rest.slice(slash) === '/cancel' && slash > 0 ? RESPONSE_CANCEL : undefined;
+}
 
 const ENGINE_DEAD = new SimulatorError(503, 'EngineCore encountered an issue. See stack trace (above) for the root cause.');
 const STARTING = new SimulatorError(503, 'The engine is still starting up (simulated slow start).');
@@ -57,6 +81,16 @@ function resolveOptions(opts: SimulatorOptions) {
     if (!Number.isInteger(m.maxModelLen) || m.maxModelLen < 2) throw new Error(`model ${m.id}: maxModelLen must be an integer >= 2`);
     if (!Number.isInteger(m.maxNumSeqs) || m.maxNumSeqs < 1) throw new Error(`model ${m.id}: maxNumSeqs must be an integer >= 1`);
     if (names.has(m.servedName)) throw new Error(`served name ${m.servedName} is used twice`);
+    if (m.enableAutoToolChoice && !m.toolCallParser) {
+      // vLLM refuses to start this way too.
+      throw new Error(`model ${m.id}: --enable-auto-tool-choice requires --tool-call-parser`);
+    }
+    if (m.toolCallParser && !(IMITATED_TOOL_PARSERS as readonly string[]).includes(m.toolCallParser)) {
+      throw new Error(`model ${m.id}: the simulator does not imitate the '${m.toolCallParser}' tool-call parser (it imitates: ${IMITATED_TOOL_PARSERS.join(', ')})`);
+    }
+    if (m.maxLogprobs !== undefined && !(Number.isInteger(m.maxLogprobs) && m.maxLogprobs >= 0)) {
+      throw new Error(`model ${m.id}: maxLogprobs must be an integer >= 0`);
+    }
     names.add(m.servedName);
   }
   const speed = opts.speed ?? 1;
@@ -68,6 +102,7 @@ function resolveOptions(opts: SimulatorOptions) {
     outputMode: opts.outputMode ?? 'random',
     seed: opts.seed ?? 0,
     vllmVersion: opts.vllmVersion ?? '0.11.0',
+    enableResponsesStore: opts.enableResponsesStore ?? false,
   };
 }
 
@@ -92,7 +127,7 @@ export function startSimulator(opts: SimulatorOptions, listen: { port: number; h
     });
     const scheduler = new Scheduler(model, { speed: resolved.speed, instant: resolved.instant }, modelMetrics);
     ref.scheduler = scheduler;
-    engines.set(model.servedName, { model, scheduler, metrics: modelMetrics });
+    engines.set(model.servedName, { model, scheduler, metrics: modelMetrics, tokenizer: tokenizerFor(model) });
   }
   const ctx: SimContext = {
     engines,
@@ -100,9 +135,11 @@ export function startSimulator(opts: SimulatorOptions, listen: { port: number; h
     outputMode: resolved.outputMode,
     seed: resolved.seed,
     vllmVersion: resolved.vllmVersion,
+    features: versionFeatures(resolved.vllmVersion),
     faults,
     metrics,
     hanging: new Set(),
+    responses: new ResponseStore(resolved.enableResponsesStore),
     hangAborted: 0,
   };
 
@@ -121,7 +158,7 @@ export function startSimulator(opts: SimulatorOptions, listen: { port: number; h
     const url = req.url ?? '/';
     const q = url.indexOf('?');
     const path = q === -1 ? url : url.slice(0, q);
-    const route = ROUTES[path];
+    const route = ROUTES[path] ?? paramRoute(path);
     if (!route) {
       sendDetail(res, 404);
       return;

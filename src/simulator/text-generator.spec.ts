@@ -1,6 +1,9 @@
 import fc from 'fast-check';
 import { GenerationParams, planChoice } from './text-generator';
-import { countTokens } from './tokenizer';
+import { tokenizerFor } from './tokenizer';
+import { FAMILIES } from './tokenizers/families';
+
+const mistral = tokenizerFor({ servedName: 'mistralai/Mixtral-8x7B-Instruct-v0.1', id: 'mixtral-8x7b' });
 
 const base: GenerationParams = {
   maxTokens: 64,
@@ -11,6 +14,8 @@ const base: GenerationParams = {
   mode: 'random',
   echoSource: '',
   leadingSpace: false,
+  tokenPieces: (text) => mistral.pieces(text),
+  eosText: '</s>',
 };
 
 describe('planChoice', () => {
@@ -34,8 +39,11 @@ describe('planChoice', () => {
     expect(p.finishReason).toBe('stop');
     expect(p.deltas.length).toBeLessThan(2000);
     expect(p.deltas[p.deltas.length - 1]).toBe('');
-    // Vocabulary words are one token each under our tokenizer.
-    expect(countTokens(p.text)).toBe(p.deltas.length - 1);
+    // Vocabulary words are one token each in both vocabularies, so the steps are the model's count.
+    for (const family of [FAMILIES.mixtral, FAMILIES.phi3]) {
+      const t = tokenizerFor({ servedName: '', id: '', tokenizer: family.name as 'mixtral' | 'phi3' });
+      expect(t.count(p.text, false)).toBe(p.deltas.length - 1);
+    }
   });
 
   it('never ends before min_tokens', () => {
@@ -79,6 +87,8 @@ describe('planChoice', () => {
           mode: fc.constantFrom<'random' | 'echo'>('random', 'echo'),
           echoSource: fc.string({ maxLength: 40 }),
           leadingSpace: fc.boolean(),
+          tokenPieces: fc.constant((text: string) => mistral.pieces(text)),
+          eosText: fc.constant('</s>'),
         }),
         fc.nat(4),
         (params, index) => {

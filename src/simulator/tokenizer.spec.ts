@@ -1,79 +1,116 @@
+/**
+ * The models' tokenizers. Expected ids are the models' own: Mistral-7B's "Hello world!" and "[INST]"
+ * ids as mistral-tokenizer-js and Mistral's docs give them, Llama-2's as llama-tokenizer-js gives
+ * them. Added-token handling (split, rstrip, BOS) is Hugging Face's fast tokenizer's, which vLLM uses
+ * (vllm/transformers_utils/tokenizer.py loads AutoTokenizer; vllm/entrypoints/chat_utils.py renders
+ * apply_chat_template(tokenize=False), then the chat path encodes with add_special_tokens=False).
+ */
 import fc from 'fast-check';
-import {
-  BOS_TOKEN_ID,
-  CHAT_BOS_TOKENS,
-  CHAT_GENERATION_PROMPT_TOKENS,
-  CHAT_MESSAGE_OVERHEAD,
-  countChatTokens,
-  countPromptTokens,
-  countTokens,
-  decode,
-  encode,
-  encodeChat,
-  encodePrompt,
-  isValidTokenId,
-  tokenPieces,
-} from './tokenizer';
+import llama from 'llama-tokenizer-js';
+import mistral from 'mistral-tokenizer-js';
+import { tokenizerFor } from './tokenizer';
+import { FAMILIES, familyFor } from './tokenizers/families';
 
-describe('tokenizer', () => {
-  it('splits words in 4-character pieces, keeps a leading space with its word, and punctuation apart', () => {
-    expect(tokenPieces('Hello, world!')).toEqual(['Hell', 'o', ',', ' worl', 'd', '!']);
-    expect(tokenPieces('the cat sat')).toEqual(['the', ' cat', ' sat']);
-    expect(tokenPieces('a  b\n\nc')).toEqual(['a', ' ', ' b', '\n\n', 'c']);
-    expect(tokenPieces('naïve 日本')).toEqual(['na', 'ï', 've', ' ', '日', '本']);
+const mixtral = tokenizerFor({ servedName: 'mistralai/Mixtral-8x7B-Instruct-v0.1', id: 'mixtral-8x7b' });
+const openchat = tokenizerFor({ servedName: 'openchat/openchat-3.5-0106', id: 'openchat-3.5' });
+const phi3 = tokenizerFor({ servedName: 'microsoft/Phi-3-mini-4k-instruct', id: 'phi-3-mini' });
+const yi = tokenizerFor({ servedName: '01-ai/Yi-34B-Chat', id: 'yi-34b' });
+
+describe('model tokenizers', () => {
+  it('each served model gets its family; unknown names the default', () => {
+    expect(familyFor('mistralai/Mixtral-8x7B-Instruct-v0.1')).toBe(FAMILIES.mixtral);
+    expect(familyFor('openchat/openchat-3.5-0106')).toBe(FAMILIES.openchat);
+    expect(familyFor('microsoft/Phi-3-mini-4k-instruct')).toBe(FAMILIES.phi3);
+    expect(familyFor('01-ai/Yi-34B-Chat')).toBe(FAMILIES.yi);
+    expect(familyFor('org/test-model')).toBe(FAMILIES.default);
+    expect(tokenizerFor({ servedName: 'x', id: 'y', tokenizer: 'phi3' })).toBe(phi3);
   });
 
-  it('counts roughly 4 characters per token on English prose', () => {
-    const text =
-      'The quick brown fox jumps over the lazy dog while the engine schedules requests and streams tokens to clients.';
-    const ratio = text.length / countTokens(text);
-    expect(ratio).toBeGreaterThan(2.5);
-    expect(ratio).toBeLessThan(5.5);
+  it("encodes with the vocabulary's own ids, BOS as the model's tokenizer_config says", () => {
+    expect(mixtral.encode('Hello world!', true)).toEqual([1, 22557, 1526, 28808]);
+    expect(openchat.encode('Hello world!', true)).toEqual([1, 22557, 1526, 28808]);
+    // Phi-3: add_bos_token false; Llama-2's ids.
+    expect(phi3.encode('Hello world!', true)).toEqual([15043, 3186, 29991]);
+    expect(mixtral.encode('Hello world!', false)).toEqual([22557, 1526, 28808]);
   });
 
-  it('round-trips any string through encode and decode', () => {
-    fc.assert(
-      fc.property(fc.string({ unit: 'binary', maxLength: 200 }), (s) => {
-        expect(decode(encode(s))).toBe(s);
-        expect(tokenPieces(s).join('')).toBe(s);
-        expect(countTokens(s)).toBe(encode(s).length);
-        expect(encode(s).every(isValidTokenId)).toBe(true);
-      }),
-    );
+  it('cuts text at added tokens: their ids, a "▁" before each following piece, rstrip eating whitespace', () => {
+    // "<s>[INST]" is the well-known [1, 733, 16289, 28793] in Mistral's vocabulary.
+    expect(mixtral.encode('<s>[INST]', false)).toEqual([1, 733, 16289, 28793]);
+    expect(openchat.encode('a<|end_of_turn|>', false)).toEqual([...mixtral.encode('a', false), 32000]);
+    // Phi-3's <|user|> and <|end|> have rstrip: the newline after them belongs to them.
+    expect(phi3.encode('<|user|>\nHi<|end|>\n<|assistant|>\n', false)).toEqual([32010, ...phi3.encode('Hi', false), 32007, 32001]);
   });
 
-  it('adds BOS to completion prompts unless asked not to', () => {
-    expect(encodePrompt('hi')[0]).toBe(BOS_TOKEN_ID);
-    expect(encodePrompt('hi', false)).toEqual(encode('hi'));
-    expect(countPromptTokens('hi there')).toBe(encode('hi there').length + 1);
-    expect(decode(encodePrompt('hi'))).toBe('<s>hi');
-  });
-
-  it('costs a fixed template overhead per chat message', () => {
-    const messages = [
+  it("renders each model's chat template", () => {
+    const chat = [
       { role: 'system', content: 'Be brief.' },
-      { role: 'user', content: 'Hello there' },
+      { role: 'user', content: 'Hi' },
     ];
-    const expected =
-      CHAT_BOS_TOKENS +
-      CHAT_GENERATION_PROMPT_TOKENS +
-      messages.reduce((n, m) => n + CHAT_MESSAGE_OVERHEAD + countTokens(m.content), 0);
-    expect(countChatTokens(messages)).toBe(expected);
-    expect(encodeChat(messages)).toHaveLength(expected);
-    expect(encodeChat(messages, false)).toHaveLength(expected - CHAT_GENERATION_PROMPT_TOKENS);
-    expect(decode(encodeChat(messages))).toBe(
-      '<s><|im_start|>system\nBe brief.<|im_end|><|im_start|>user\nHello there<|im_end|><|im_start|>assistant\n',
+    expect(mixtral.renderChat(chat, true)).toBe('<s> [INST] Be brief.\n\nHi [/INST]');
+    expect(openchat.renderChat(chat, true)).toBe(
+      '<s>GPT4 Correct System: Be brief.<|end_of_turn|>GPT4 Correct User: Hi<|end_of_turn|>GPT4 Correct Assistant:',
+    );
+    expect(phi3.renderChat(chat, true)).toBe('<|system|>\nBe brief.<|end|>\n<|user|>\nHi<|end|>\n<|assistant|>\n');
+    expect(phi3.renderChat(chat, false)).toBe('<|system|>\nBe brief.<|end|>\n<|user|>\nHi<|end|>\n<|endoftext|>');
+    expect(yi.renderChat(chat, true)).toBe('<|im_start|>system\nBe brief.<|im_end|>\n<|im_start|>user\nHi<|im_end|>\n<|im_start|>assistant\n');
+    expect(mixtral.countChat(chat)).toBe(mixtral.encode(mixtral.renderChat(chat, true), false).length);
+  });
+
+  it("a template's raise_exception is vLLM's 400 with the message and ' None'", () => {
+    expect(() => mixtral.renderChat([{ role: 'assistant', content: 'first' }], true)).toThrow(
+      expect.objectContaining({
+        status: 400,
+        message: 'After the optional system message, conversation roles must alternate user/assistant/user/assistant/... None',
+      }),
+    );
+    expect(() =>
+      mixtral.renderChat(
+        [
+          { role: 'user', content: 'q' },
+          { role: 'tool', content: 'r' },
+        ],
+        true,
+      ),
+    ).toThrow(expect.objectContaining({ status: 400 }));
+  });
+
+  it('decode is the inverse of encode, special tokens as their text, the leading space stripped', () => {
+    for (const t of [mixtral, phi3]) {
+      const text = 'Round trip: ünïcode, 🦙 and ASCII!\n  indented';
+      expect(t.decode(t.encode(text, false))).toBe(text);
+    }
+    expect(mixtral.decode([1, 22557, 1526])).toBe('<s> Hello world');
+    expect(mixtral.tokenString(22557)).toBe('▁Hello');
+    expect(mixtral.isInVocabulary(31999)).toBe(true);
+    expect(mixtral.isInVocabulary(32000)).toBe(false);
+    expect(openchat.isInVocabulary(32001)).toBe(true);
+  });
+
+  it('pieces: one per token, joined they are the text', () => {
+    for (const text of ['Hello world!', 'a 🦙 b', '\nx', '']) {
+      const pieces = mixtral.pieces(text);
+      expect(pieces.join('')).toBe(text);
+      expect(pieces).toHaveLength(mixtral.count(text, false));
+    }
+  });
+
+  it('word-by-word encoding (and its cache) gives exactly the library\'s ids of the whole text', () => {
+    // It relies on this: no token has a "▁" after another character, so no merge crosses a word start.
+    for (const lib of [mistral, llama]) expect(lib.vocabById.filter((t) => /[^\u2581]\u2581/.test(t))).toEqual([]);
+    const text = fc.string({ unit: fc.constantFrom('a', 'b', 'th', 'e', ' ', '  ', '\n', '.', 'é', '🦙', '1'), maxLength: 60 });
+    fc.assert(
+      fc.property(text, (t) => {
+        fc.pre(t.length > 0);
+        expect(mixtral.encode(t, false)).toEqual(mistral.encode(t, false, true));
+        expect(phi3.encode(t, false)).toEqual(llama.encode(t, false, true));
+      }),
     );
   });
 
-  it('decodes any valid id to some text without throwing', () => {
-    fc.assert(
-      fc.property(fc.array(fc.integer({ min: 0, max: 2 ** 31 - 1 }), { maxLength: 50 }), (ids) => {
-        expect(typeof decode(ids)).toBe('string');
-      }),
-    );
-    expect(isValidTokenId(-1)).toBe(false);
-    expect(isValidTokenId(1.5)).toBe(false);
-    expect(isValidTokenId(2 ** 31)).toBe(false);
+  it('a long run of one letter is counted by the BPE, not by characters/4', () => {
+    const n = phi3.count('A'.repeat(30000), false);
+    expect(n).toBe(phi3.encode('A'.repeat(30000), false).length);
+    expect(n).not.toBe(7501);
   });
 });

@@ -2,6 +2,7 @@
  * Public types of the vLLM simulator: a stand-in for vLLM's OpenAI-compatible server (vLLM >= 0.11)
  * that needs no GPU. Other parts of the project depend on these names; keep them stable.
  */
+import type { FamilyName } from './tokenizers/families';
 
 /** Latency and capacity model of one simulated engine. All times are in milliseconds. */
 export interface SimulatorProfile {
@@ -21,6 +22,11 @@ export interface SimulatorProfile {
 }
 
 export interface SimulatorModel {
+  /**
+   * Whose tokenizer and chat template to use (tokenizers/families.ts). Optional: by default the served
+   * name decides (Mixtral, OpenChat, Phi-3, Yi), and any other name gets the simulator's default.
+   */
+  tokenizer?: FamilyName;
   /** Our model id, e.g. 'mixtral-8x7b'. */
   id: string;
   /** The name /v1/models lists and `model` must match, e.g. 'mistralai/Mixtral-8x7B-Instruct-v0.1'. */
@@ -28,6 +34,17 @@ export interface SimulatorModel {
   maxModelLen: number;
   maxNumSeqs: number;
   profile: SimulatorProfile;
+  /**
+   * vLLM's `--enable-auto-tool-choice` for this model: tool_choice "auto" (and `tools` without a
+   * tool_choice) is served, with `toolCallParser`; without it vLLM answers such requests 400.
+   */
+  enableAutoToolChoice?: boolean;
+  /** vLLM's `--tool-call-parser`; the simulator imitates 'mistral' (tools/tool-output.ts). */
+  toolCallParser?: string | null;
+  /** The vLLM version this model's engine runs; `citadel-llm sim` answers as it unless --vllm-version says otherwise. */
+  vllmVersion?: string;
+  /** vLLM's `--max-logprobs` (default 20): more logprobs per token is a 400. */
+  maxLogprobs?: number;
   /**
    * Nominal KV-cache capacity in tokens, the denominator of `vllm:kv_cache_usage_perc`.
    * Optional; defaults to maxNumSeqs × maxModelLen.
@@ -41,13 +58,23 @@ export interface FaultSettings {
   errorStatus: 429 | 500 | 503;
   /** /health answers 503 (and generation requests 503) for this long after start, or after it is set. */
   slowStartSeconds: number;
-  /** Accept generation requests and never answer them. */
+  /**
+   * Accept generation requests and never finish them, as a stuck vLLM does: a stream gets 200 and
+   * its SSE headers at once, then nothing; a non-streaming request gets nothing.
+   */
   hang: boolean;
+  /** Accept generation requests and send nothing, not even the status line (a stuck proxy in front of vLLM). */
+  hangBeforeHeaders: boolean;
   /**
    * > 0: destroy the socket after K streamed token chunks (no [DONE]). Non-streaming: destroy it instead
    * of answering, once K tokens (or all of them, if fewer) were generated.
    */
   dieAfterTokens: number;
+  /**
+   * > 0: the engine fails after K token chunks. A stream ends as vLLM ends it (an error event with
+   * EngineDeadError's message, then [DONE]); a non-streaming request gets vLLM's 500.
+   */
+  failAfterTokens: number;
   /** 503 everywhere (except /metrics and /admin/faults), /health 503. */
   engineDead: boolean;
 }
@@ -64,8 +91,16 @@ export interface SimulatorOptions {
   /** Mixed into the output seed when a request has no `seed` of its own. Default 0. */
   seed?: number;
   faults?: Partial<FaultSettings>;
-  /** Reported by /version. Default '0.11.0'. */
+  /**
+   * The vLLM version the simulator answers as: reported by /version, and deciding which request
+   * fields exist (vllm-version.ts). Default '0.11.0'.
+   */
   vllmVersion?: string;
+  /**
+   * Keep Responses API responses (store, previous_response_id, GET/cancel, background), as vLLM does
+   * with VLLM_ENABLE_RESPONSES_API_STORE=1. Default false, vLLM's default.
+   */
+  enableResponsesStore?: boolean;
 }
 
 export interface SimulatorStats {

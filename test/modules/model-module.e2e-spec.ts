@@ -61,7 +61,7 @@ describe('model modules in Test.createTestingModule', () => {
       async call(call: EngineCall): Promise<EngineReply> {
         calls.push(call);
         const body = Readable.from([Buffer.from(JSON.stringify({ choices: [{ index: 0, text: 'canned', finish_reason: 'stop' }] }))]);
-        return { status: 200, contentType: 'application/json', body, upstream: 'canned', progress: () => undefined };
+        return { status: 200, contentType: 'application/json', headers: {}, body, upstream: 'canned', progress: () => undefined };
       }
       upstreams(): UpstreamState[] {
         return [{ url: 'canned', up: true, circuit: 'closed', inFlight: 0, since: new Date(0).toISOString() }];

@@ -22,6 +22,9 @@ describe('VllmCommandBuilder: the shipped configurations', () => {
       '--gpu-memory-utilization', '0.9',
       '--max-num-batched-tokens', '8192',
       '--max-num-seqs', '256',
+      // config/services/mixtral-8x7b.yaml engine.vllm: auto tool choice with Mistral's parser.
+      '--enable-auto-tool-choice',
+      '--tool-call-parser', 'mistral',
     ]);
   });
 
@@ -88,7 +91,8 @@ describe('VllmCommandBuilder: flags that depend on settings and version', () => 
     const model = loadModel('mixtral-8x7b', { MIXTRAL_8X7B_VLLM_VERSION: version, MIXTRAL_8X7B_SWAP_SPACE: String(swap) });
     const args = builder.build(model, 1).args;
     if (passed) {
-      expect(args.slice(args.indexOf('--swap-space'))).toEqual(['--swap-space', String(swap)]);
+      const at = args.indexOf('--swap-space');
+      expect(args.slice(at, at + 2)).toEqual(['--swap-space', String(swap)]);
     } else {
       expect(args).not.toContain('--swap-space');
     }
@@ -114,6 +118,28 @@ describe('VllmCommandBuilder: flags that depend on settings and version', () => 
     expect(builder.build(model, 1).args).not.toContain('--api-key');
     model.engine.vllm.api_key_file = '/keys/empty';
     expect(() => new VllmCommandBuilder({ readSecret: () => '' }).build(model, 1)).toThrow(/api_key_file .* is empty/);
+  });
+
+  it('passes tool calling, chat template, reasoning parser and extra_args under vLLM\'s flag names (cli_args.py)', () => {
+    const model = loadModel('yi-34b');
+    Object.assign(model.engine.vllm, {
+      enable_auto_tool_choice: true,
+      tool_call_parser: 'hermes',
+      chat_template: '/opt/templates/yi.jinja',
+      reasoning_parser: 'deepseek_r1',
+      extra_args: ['--max-logprobs', '5', '--kv-cache-dtype=fp8'],
+    });
+    const args = builder.build(model, 1).args;
+    expect(args.slice(args.indexOf('--max-num-seqs') + 2)).toEqual([
+      '--enable-auto-tool-choice',
+      '--tool-call-parser', 'hermes',
+      '--chat-template', '/opt/templates/yi.jinja',
+      '--reasoning-parser', 'deepseek_r1',
+      '--max-logprobs', '5', '--kv-cache-dtype=fp8',
+    ]);
+    // None of them by default.
+    const plain = builder.build(loadModel('openchat-3.5'), 1).args;
+    for (const flag of ['--enable-auto-tool-choice', '--tool-call-parser', '--chat-template', '--reasoning-parser']) expect(plain).not.toContain(flag);
   });
 
   it('runs the configured executable', () => {

@@ -73,7 +73,8 @@ describe('SSE streaming', () => {
   });
 
   it('aborts the upstream request when the client leaves before the first byte', async () => {
-    await setFaults(engine, { hang: true });
+    // An engine (or a proxy in front of it) that has not even sent its headers.
+    await setFaults(engine, { hangBeforeHeaders: true });
     const req = request(`${url}/v1/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json' } });
     req.on('error', () => undefined);
     req.end(body());

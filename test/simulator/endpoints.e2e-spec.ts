@@ -1,6 +1,6 @@
 /** The non-generation endpoints: models, health, ping, version, tokenize, detokenize, metrics, admin, 404. */
 import { spawnSync } from 'node:child_process';
-import { countChatTokens, countTokens } from '../../src/simulator/tokenizer';
+import { libraryChatCount, libraryPromptCount } from './library-counts';
 import type { RunningSimulator } from '../../src/simulator/types';
 import { describeWith, PROMTOOL } from '../monitoring/prom-text';
 import { get, http, metricValue, post, SERVED, startTestSimulator, testModel } from './helpers';
@@ -38,15 +38,16 @@ describe('simulator endpoints', () => {
     const text = 'Hello, tokenizer world!';
     const r = await post(sim.url, '/tokenize', { model: SERVED, prompt: text });
     expect(r.status).toBe(200);
-    expect(r.json).toMatchObject({ count: countTokens(text) + 1, max_model_len: 4096, token_strs: null });
+    expect(r.json).toMatchObject({ count: libraryPromptCount('default', text), max_model_len: 4096, token_strs: null });
     expect(r.json.tokens).toHaveLength(r.json.count);
 
     const messages = [{ role: 'user', content: text }];
     const chat = await post(sim.url, '/tokenize', { messages });
-    expect(chat.json.count).toBe(countChatTokens(messages));
+    expect(chat.json.count).toBe(libraryChatCount('default', messages));
 
     const strs = await post(sim.url, '/tokenize', { prompt: 'ab cd', add_special_tokens: false, return_token_strs: true });
-    expect(strs.json.token_strs).toEqual(['ab', ' cd']);
+    // vLLM returns convert_ids_to_tokens: the vocabulary's own strings.
+    expect(strs.json.token_strs).toEqual(['▁ab', '▁cd']);
   });
 
   it('POST /detokenize reverses /tokenize', async () => {
@@ -75,7 +76,9 @@ describe('simulator endpoints', () => {
       errorStatus: 500,
       slowStartSeconds: 0,
       hang: false,
+      hangBeforeHeaders: false,
       dieAfterTokens: 0,
+      failAfterTokens: 0,
       engineDead: false,
     });
     const set = await post(sim.url, '/admin/faults', { errorRate: 0.25, errorStatus: 429 });

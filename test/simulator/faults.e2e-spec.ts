@@ -1,4 +1,9 @@
-/** Fault injection: error rate, slow start, hang, die-after, engine dead, the X-Sim-Fault header. */
+/**
+ * Fault injection: error rate, slow start, hang (vLLM's: headers then nothing), hang-before-headers
+ * (a stuck proxy's), die-after, fail-after (vLLM's mid-stream error: the error event then [DONE],
+ * as serving_chat.py's and serving_completion.py's stream generators end), engine dead, and the
+ * X-Sim-Fault header.
+ */
 import type { RunningSimulator } from '../../src/simulator/types';
 import { chatBody, get, metricValue, openRequest, post, SERVED, startTestSimulator, waitFor } from './helpers';
 
@@ -39,16 +44,56 @@ describe('faults', () => {
     expect((await post(sim.url, '/v1/chat/completions', chatBody('x', { max_tokens: 2 }))).status).toBe(200);
   });
 
-  it('hang: accepts and never answers; the client giving up counts as an abort; close stays clean', async () => {
+  it('hang (as vLLM hangs): a stream gets 200 and SSE headers at once, then nothing; non-streaming gets nothing; aborts count; close stays clean', async () => {
     sim.setFaults({ hang: true });
     const o = openRequest(sim.url, '/v1/chat/completions', chatBody('x', { stream: true }));
+    const res = await o.response;
+    expect(res.statusCode).toBe(200);
+    expect(res.headers['content-type']).toMatch(/^text\/event-stream/);
     await new Promise((r) => setTimeout(r, 100));
     expect(o.received()).toBe('');
     o.req.destroy();
     await waitFor(() => sim.stats().aborted === 1, 'hang abort counted');
-    // Another hanging request is still open when the server closes.
-    openRequest(sim.url, '/v1/completions', { prompt: 'x' });
-    await new Promise((r) => setTimeout(r, 50));
+
+    let answered = false;
+    const plain = openRequest(sim.url, '/v1/completions', { prompt: 'x' });
+    plain.response.then(() => (answered = true), () => undefined);
+    await new Promise((r) => setTimeout(r, 100));
+    expect(answered).toBe(false);
+    // This hanging request is still open when the server closes.
+  });
+
+  it('hang-before-headers (a stuck proxy): a stream gets no status line at all', async () => {
+    sim.setFaults({ hangBeforeHeaders: true });
+    let answered = false;
+    const o = openRequest(sim.url, '/v1/chat/completions', chatBody('x', { stream: true }));
+    o.response.then(() => (answered = true), () => undefined);
+    await new Promise((r) => setTimeout(r, 100));
+    expect(answered).toBe(false);
+    o.req.destroy();
+    await waitFor(() => sim.stats().aborted === 1, 'hang abort counted');
+  });
+
+  it('fail-after-K mid-stream: K token chunks, then the error event and [DONE] (chat and completions); non-streaming: 500', async () => {
+    sim.setFaults({ failAfterTokens: 3 });
+    for (const [path, body] of [
+      ['/v1/chat/completions', chatBody('x', { stream: true, max_tokens: 50, ignore_eos: true })],
+      ['/v1/completions', { prompt: 'x', stream: true, max_tokens: 50, ignore_eos: true }],
+    ] as const) {
+      const o = openRequest(sim.url, path, body);
+      expect(await o.finished).toBe('end');
+      const events = o.received().split('\n\n').filter((e) => e.startsWith('data: '));
+      expect(events[events.length - 1]).toBe('data: [DONE]');
+      // create_streaming_error_response: json.dumps of ErrorResponse (Python's separators).
+      expect(events[events.length - 2]).toBe(
+        'data: {"error": {"message": "EngineCore encountered an issue. See stack trace (above) for the root cause.", "type": "BadRequestError", "param": null, "code": 400}}',
+      );
+      const tokens = events.filter((e) => e.includes('"finish_reason":null') && !e.includes('"role"'));
+      expect(tokens).toHaveLength(3);
+    }
+    const r = await post(sim.url, '/v1/completions', { prompt: 'x', max_tokens: 20, ignore_eos: true });
+    expect(r.status).toBe(500);
+    expect(r.json.error).toMatchObject({ code: 500, type: 'Internal Server Error', message: expect.stringMatching(/^EngineCore encountered an issue/) });
   });
 
   it('die-after-K mid-stream: K token chunks, then the connection drops without [DONE]', async () => {
@@ -96,17 +141,31 @@ describe('faults', () => {
       expect((await post(sim.url, '/v1/chat/completions', chatBody('x', { max_tokens: 1 }))).status).toBe(200);
     });
 
-    it('die-after-<K> and hang apply to that request', async () => {
+    it('die-after-<K>, fail-after-<K>, hang and hang-before-headers apply to that request', async () => {
       const o = openRequest(sim.url, '/v1/completions', { prompt: 'x', stream: true, max_tokens: 20, ignore_eos: true }, {
         'x-sim-fault': 'die-after-2',
       });
       expect(await o.finished).toBe('error');
       expect(o.received().split('\n\n').filter((b) => b.startsWith('data: {'))).toHaveLength(2);
 
-      const h = openRequest(sim.url, '/v1/completions', { prompt: 'x' }, { 'x-sim-fault': 'hang' });
+      const f = openRequest(sim.url, '/v1/completions', { prompt: 'x', stream: true, max_tokens: 20, ignore_eos: true }, {
+        'x-sim-fault': 'fail-after-2',
+      });
+      expect(await f.finished).toBe('end');
+      expect(f.received()).toMatch(/data: \{"error": .*\n\ndata: \[DONE\]\n\n$/);
+
+      const h = openRequest(sim.url, '/v1/completions', { prompt: 'x', stream: true }, { 'x-sim-fault': 'hang' });
+      expect((await h.response).statusCode).toBe(200);
       await new Promise((r) => setTimeout(r, 50));
       expect(h.received()).toBe('');
       h.req.destroy();
+
+      let answered = false;
+      const hb = openRequest(sim.url, '/v1/completions', { prompt: 'x', stream: true }, { 'x-sim-fault': 'hang-before-headers' });
+      hb.response.then(() => (answered = true), () => undefined);
+      await new Promise((r) => setTimeout(r, 50));
+      expect(answered).toBe(false);
+      hb.req.destroy();
     });
 
     it('slow-<ms> adds to the time to first token', async () => {

@@ -1,5 +1,5 @@
 /** /v1/completions and /v1/chat/completions: shapes, streaming, n, stop, determinism, echo, errors. */
-import { countChatTokens, countPromptTokens } from '../../src/simulator/tokenizer';
+import { libraryChatCount, libraryPromptCount } from './library-counts';
 import type { RunningSimulator } from '../../src/simulator/types';
 import { chatBody, post, SERVED, sseChunks, startTestSimulator, testModel } from './helpers';
 
@@ -24,9 +24,9 @@ describe('generation', () => {
       expect(typeof b.choices[0].text).toBe('string');
       expect(b.choices[0].text.length).toBeGreaterThan(0);
       expect(b.usage).toMatchObject({
-        prompt_tokens: countPromptTokens('Once upon a time'),
+        prompt_tokens: libraryPromptCount('default', 'Once upon a time'),
         completion_tokens: 12,
-        total_tokens: countPromptTokens('Once upon a time') + 12,
+        total_tokens: libraryPromptCount('default', 'Once upon a time') + 12,
       });
     });
 
@@ -40,7 +40,7 @@ describe('generation', () => {
       expect(b.choices[0].message.role).toBe('assistant');
       expect(typeof b.choices[0].message.content).toBe('string');
       expect(b.usage).toMatchObject({
-        prompt_tokens: countChatTokens([{ role: 'user', content: 'Hi!' }]),
+        prompt_tokens: libraryChatCount('default', [{ role: 'user', content: 'Hi!' }]),
         completion_tokens: 5,
       });
       expect(b.usage.total_tokens).toBe(b.usage.prompt_tokens + 5);
@@ -75,7 +75,7 @@ describe('generation', () => {
       const list = await post(sim.url, '/v1/completions', { prompt: ['one', 'two three'], n: 2, max_tokens: 3, ignore_eos: true });
       expect(list.status).toBe(200);
       expect(list.json.choices.map((c: { index: number }) => c.index)).toEqual([0, 1, 2, 3]);
-      expect(list.json.usage.prompt_tokens).toBe(countPromptTokens('one') + countPromptTokens('two three'));
+      expect(list.json.usage.prompt_tokens).toBe(libraryPromptCount('default', 'one') + libraryPromptCount('default', 'two three'));
       expect(list.json.usage.completion_tokens).toBe(12);
 
       const ids = await post(sim.url, '/v1/completions', { prompt: [5, 6, 7, 8], max_tokens: 2, ignore_eos: true });
@@ -140,9 +140,9 @@ describe('generation', () => {
       const last = chunks[chunks.length - 1];
       expect(last.choices).toEqual([]);
       expect(last.usage).toEqual({
-        prompt_tokens: countChatTokens([{ role: 'user', content: 'usage please' }]),
+        prompt_tokens: libraryChatCount('default', [{ role: 'user', content: 'usage please' }]),
         completion_tokens: 4,
-        total_tokens: countChatTokens([{ role: 'user', content: 'usage please' }]) + 4,
+        total_tokens: libraryChatCount('default', [{ role: 'user', content: 'usage please' }]) + 4,
       });
       expect(chunks.slice(0, -1).every((c) => c.usage === undefined)).toBe(true);
     });
@@ -292,7 +292,7 @@ describe('generation', () => {
 
     it("context overflow: 400 stating the numbers in vLLM's words", async () => {
       const prompt = 'word '.repeat(100).trim();
-      const promptTokens = countPromptTokens(prompt);
+      const promptTokens = libraryPromptCount('default', prompt);
       const c = await post(sim.url, '/v1/completions', { prompt, max_tokens: 4090 });
       expectError(c, 400, 'BadRequestError');
       expect(c.json.error.message).toBe(
@@ -301,7 +301,7 @@ describe('generation', () => {
       );
 
       const messages = [{ role: 'user', content: prompt }];
-      const chatTokens = countChatTokens(messages);
+      const chatTokens = libraryChatCount('default', messages);
       const chat = await post(sim.url, '/v1/chat/completions', { messages, max_completion_tokens: 4000 });
       expect(chat.json.error.message).toBe(
         `'max_tokens' or 'max_completion_tokens' is too large: 4000. This model's maximum context length is 4096 tokens ` +

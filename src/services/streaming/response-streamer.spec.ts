@@ -7,7 +7,7 @@ import { StreamOutcome } from './stream-outcome';
 /** An engine's 200 SSE reply whose body is `body`; aborting the upstream destroys it, as undici does. */
 function reply(body: Readable, upstreamAbort: AbortController): EngineReply {
   upstreamAbort.signal.addEventListener('abort', () => body.destroy(new Error('aborted')));
-  return { status: 200, contentType: 'text/event-stream', body, upstream: 'fake', progress: jest.fn() };
+  return { status: 200, contentType: 'text/event-stream', headers: {}, body, upstream: 'fake', progress: jest.fn() };
 }
 
 /** Runs the relay to its end and collects what the client would be sent, and how it ended. */

@@ -1,10 +1,15 @@
 /** POST /v1/chat/completions */
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { ChatChoicePlan, chatOutput } from '../chat-output';
 import { assertJsonContentType, readBody } from '../http-util';
-import { checkSampling, parseChatRequest, parseJsonObject } from '../request-parser';
+import { mix32 } from '../prng';
+import { checkSampling, DEFAULT_MAX_LOGPROBS, parseChatRequest, parseJsonObject } from '../request-parser';
 import { resolveEngine, SimContext } from '../sim-context';
+import { constrainedText } from '../structured-output';
 import { planChoice } from '../text-generator';
-import { ChatTurn, countChatTokens } from '../tokenizer';
+import type { ChatTurn } from '../tokenizer';
+import { planToolText } from '../tools/tool-output';
+import { AUTO_TOOL_CHOICE_DISABLED } from '../tools/tool-request';
 import { outputSeed, requestId, resolveFaults, resolveMaxTokens, runGeneration } from './generation';
 
 /** What 'echo' mode repeats for a chat: the last user message (else the last message). */
@@ -16,39 +21,56 @@ function echoText(messages: readonly ChatTurn[]): string {
 export async function handleChat(ctx: SimContext, req: IncomingMessage, res: ServerResponse): Promise<void> {
   assertJsonContentType(req);
   const body = parseJsonObject(await readBody(req));
-  const r = parseChatRequest(body);
+  const r = parseChatRequest(body, ctx.features);
   const engine = resolveEngine(ctx, r.model);
-  const promptTokens = countChatTokens(r.messages);
+  const model = engine.model;
+  // serving_chat.py checks this right after the model, before the prompt is rendered.
+  if (r.toolRequest?.choice === 'auto' && !(model.enableAutoToolChoice && model.toolCallParser)) throw AUTO_TOOL_CHOICE_DISABLED;
+  const tokenizer = engine.tokenizer;
+  const promptTokens = tokenizer.countChat(r.messages);
   // vLLM's chat path appends the exception's cause (None) to context-length messages.
-  const maxTokens = resolveMaxTokens(engine.model, promptTokens, r.maxTokens, ' None');
-  checkSampling(r, maxTokens);
+  const maxTokens = resolveMaxTokens(model, promptTokens, r.maxTokens, ' None');
+  checkSampling(r, maxTokens, model.maxLogprobs ?? DEFAULT_MAX_LOGPROBS);
   const faults = resolveFaults(ctx, req);
 
   let key = '';
   for (const m of r.messages) key += `${m.role}\u0000${m.content}\u0000`;
+  const seed = outputSeed(r.seed, key, ctx.seed);
   const params = {
     maxTokens,
     minTokens: r.minTokens,
     ignoreEos: r.ignoreEos,
     stop: r.stop,
-    seed: outputSeed(r.seed, key, ctx.seed),
+    seed,
     mode: ctx.outputMode,
     echoSource: echoText(r.messages),
     leadingSpace: false,
+    tokenPieces: (text: string) => tokenizer.pieces(text),
+    eosText: tokenizer.family.eosToken,
   };
-  const choices = Array.from({ length: r.n }, (_, i) => planChoice(params, i));
+  const lastRole = r.messages.length > 0 ? r.messages[r.messages.length - 1].role : null;
+  const choices: ChatChoicePlan[] = Array.from({ length: r.n }, (_, i) => {
+    const choiceSeed = mix32(seed, i);
+    // A named or required tool choice constrains the output to the tools' schemas, over any response_format.
+    const tools = r.toolRequest ? planToolText(r.toolRequest, choiceSeed, lastRole, params.tokenPieces) : null;
+    if (tools) return { plan: planChoice(params, i, tools.pieces), tools };
+    const fixed = r.constraint ? tokenizer.pieces(constrainedText(r.constraint, choiceSeed)) : undefined;
+    return { plan: planChoice(params, i, fixed), tools: null };
+  });
 
+  const id = requestId(req, 'chatcmpl');
+  const created = Math.floor(Date.now() / 1000);
   runGeneration(
     ctx,
     res,
     {
       kind: 'chat',
-      id: requestId(req, 'chatcmpl'),
-      created: Math.floor(Date.now() / 1000),
+      id,
+      created,
       engine,
       promptTokens,
-      choices,
-      echoPrefixes: null,
+      choices: choices.map((c) => c.plan),
+      output: chatOutput({ id, created, model: model.servedName, promptTokens, choices, topLogprobs: r.logprobs, seed }),
       stream: r.stream,
       includeUsage: r.includeUsage,
       continuousUsage: r.continuousUsage,

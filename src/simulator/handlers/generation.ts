@@ -1,25 +1,20 @@
 /**
  * What chat and completion requests share once they are parsed: the context-length check, fault
  * resolution, and running the planned generation through the scheduler, streaming (SSE with
- * backpressure) or not. A client that leaves aborts its request in every phase.
+ * backpressure) or not. What a token's chunk or the final body looks like is the endpoint's
+ * (chat-output.ts, completion-output.ts). A client that leaves aborts its request in every phase.
  */
-import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { SimulatorError } from '../errors';
 import { parseFaultHeader } from '../faults';
+import { uuidHex } from '../ids';
 import { sendApiError, sendJson } from '../http-util';
 import { hashString, mix32 } from '../prng';
-import { chatCompletionBody, completionBody, DONE_EVENT, GenerationKind, StreamFormatter } from '../response-format';
+import { DONE_EVENT, GenerationKind, StreamFormatter, streamErrorEvent, UsageCounts } from '../response-format';
 import type { Engine, SimContext } from '../sim-context';
 import type { Job } from '../scheduler';
 import type { ChoicePlan } from '../text-generator';
 import type { SimulatorModel } from '../types';
-
-/** A uuid4 as 32 hex digits, like Python's uuid4().hex (randomUUID draws from a cached pool). */
-function uuidHex(): string {
-  const u = randomUUID();
-  return u.slice(0, 8) + u.slice(9, 13) + u.slice(14, 18) + u.slice(19, 23) + u.slice(24);
-}
 
 /** vLLM's request id: the X-Request-Id header when given, else a random hex uuid. */
 export function requestId(req: IncomingMessage, prefix: 'cmpl' | 'chatcmpl'): string {
@@ -65,9 +60,14 @@ export function outputSeed(requestSeed: number | null, promptKey: string, server
 }
 
 export interface RequestFaults {
+  /** Never finish; a stream still gets its 200 and SSE headers first, as from vLLM. */
   hang: boolean;
+  /** Never send anything, not even the status line. */
+  hangBeforeHeaders: boolean;
   /** 0 = off. */
   dieAfterTokens: number;
+  /** 0 = off. */
+  failAfterTokens: number;
   slowMs: number;
 }
 
@@ -77,30 +77,51 @@ const INJECTED_MESSAGES: Record<429 | 500 | 503, string> = {
   503: 'The server is temporarily unable to serve this request (simulated fault).',
 };
 
+/** str(EngineDeadError()) in vLLM (v1/engine/exceptions.py): what a failing engine reports. */
+export const ENGINE_DEAD_MESSAGE = 'EngineCore encountered an issue. See stack trace (above) for the root cause.';
+
+const FAULT_HEADER_FORMS = 'error-429|error-500|error-503|hang|hang-before-headers|die-after-<K>|fail-after-<K>|slow-<ms>';
+
 /** Server-wide faults merged with the request's X-Sim-Fault header; throws the injected error, if any. */
 export function resolveFaults(ctx: SimContext, req: IncomingMessage): RequestFaults {
   const settings = ctx.faults.get();
-  const faults: RequestFaults = { hang: settings.hang, dieAfterTokens: settings.dieAfterTokens, slowMs: 0 };
+  const faults: RequestFaults = {
+    hang: settings.hang,
+    hangBeforeHeaders: settings.hangBeforeHeaders,
+    dieAfterTokens: settings.dieAfterTokens,
+    failAfterTokens: settings.failAfterTokens,
+    slowMs: 0,
+  };
   const header = req.headers['x-sim-fault'];
   const value = Array.isArray(header) ? header.join(',') : header;
   if (value !== undefined) {
     const parsed = parseFaultHeader(value);
-    if (parsed === null) {
-      throw new SimulatorError(
-        400,
-        `Invalid X-Sim-Fault header '${value}': expected error-429|error-500|error-503|hang|die-after-<K>|slow-<ms>`,
-      );
-    }
+    if (parsed === null) throw new SimulatorError(400, `Invalid X-Sim-Fault header '${value}': expected ${FAULT_HEADER_FORMS}`);
     for (const f of parsed) {
       if (f.kind === 'error') throw new SimulatorError(f.status, INJECTED_MESSAGES[f.status]);
       if (f.kind === 'hang') faults.hang = true;
+      if (f.kind === 'hang-before-headers') faults.hangBeforeHeaders = true;
       if (f.kind === 'die') faults.dieAfterTokens = f.afterTokens;
+      if (f.kind === 'fail') faults.failAfterTokens = f.afterTokens;
       if (f.kind === 'slow') faults.slowMs += f.ms;
     }
   }
   const status = ctx.faults.drawError();
   if (status !== null) throw new SimulatorError(status, INJECTED_MESSAGES[status]);
   return faults;
+}
+
+/** How an endpoint writes its generated choices. */
+export interface GenerationOutput {
+  /** Stream: what comes before the first token (chat: each choice's role chunk). */
+  streamHead(format: StreamFormatter): string;
+  /**
+   * Stream: the chunk of choice `index`'s token `step`, or '' when vLLM sends no chunk for that
+   * token (a tool parser holding text back). The last token of a choice always has a chunk.
+   */
+  streamChunk(format: StreamFormatter, index: number, step: number, usage: UsageCounts | null): string;
+  /** The non-streaming body; may throw vLLM's error for an answer it cannot parse. */
+  body(): string;
 }
 
 export interface GenerationSpec {
@@ -110,8 +131,7 @@ export interface GenerationSpec {
   engine: Engine;
   promptTokens: number;
   choices: ChoicePlan[];
-  /** Completions with echo=true: the prompt text in front of each choice. */
-  echoPrefixes: string[] | null;
+  output: GenerationOutput;
   stream: boolean;
   includeUsage: boolean;
   continuousUsage: boolean;
@@ -125,7 +145,7 @@ function queueFull(engine: Engine): SimulatorError {
   );
 }
 
-/** Holds a request open forever (the hang fault); the client leaving counts as an abort. */
+/** Holds a request open forever (the hang faults); the client leaving counts as an abort. */
 function hang(ctx: SimContext, res: ServerResponse): void {
   ctx.hanging.add(res);
   res.on('close', () => {
@@ -133,20 +153,30 @@ function hang(ctx: SimContext, res: ServerResponse): void {
   });
 }
 
+function sseHeaders(res: ServerResponse): void {
+  res.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8' });
+  res.flushHeaders();
+}
+
 export function runGeneration(ctx: SimContext, res: ServerResponse, spec: GenerationSpec, faults: RequestFaults): void {
-  if (faults.hang) {
+  if (faults.hangBeforeHeaders || (faults.hang && !spec.stream)) {
     hang(ctx, res);
     return;
   }
-  const { engine, choices } = spec;
+  if (faults.hang) {
+    // vLLM answers a stream with 200 and its headers before the first token: a stuck engine looks like this.
+    sseHeaders(res);
+    hang(ctx, res);
+    return;
+  }
+  const { engine, choices, output } = spec;
   const scheduler = engine.scheduler;
-  const servedName = engine.model.servedName;
   let ended = false;
   let tokensSent = 0;
   const dieAfter = faults.dieAfterTokens;
+  const failAfter = faults.failAfterTokens;
 
-  const format = spec.stream ? new StreamFormatter(spec.kind, spec.id, spec.created, servedName) : null;
-  const sentSoFar = choices.map(() => 0);
+  const format = spec.stream ? new StreamFormatter(spec.kind, spec.id, spec.created, engine.model.servedName) : null;
   let job: Job | null = null;
   const abort = (): void => {
     if (job) scheduler.abort(job);
@@ -158,22 +188,30 @@ export function runGeneration(ctx: SimContext, res: ServerResponse, spec: Genera
     res.destroy();
   };
 
+  /** The engine failed: non-streaming, vLLM's 500; streaming, its error event and [DONE] (serving_chat.py). */
+  const fail = (sent: string): void => {
+    ended = true;
+    abort();
+    if (!format) {
+      sendApiError(res, new SimulatorError(500, ENGINE_DEAD_MESSAGE, 'Internal Server Error'));
+      return;
+    }
+    res.end(sent + streamErrorEvent(ENGINE_DEAD_MESSAGE) + DONE_EVENT);
+  };
+
   const onStep = (step: number): boolean => {
     if (!format) {
       for (const c of choices) if (c.deltas.length > step) tokensSent += 1;
       if (dieAfter > 0 && tokensSent >= dieAfter) die();
-      return true;
+      else if (failAfter > 0 && tokensSent >= failAfter) fail('');
+      return !ended;
     }
-    let out = '';
-    if (step === 0 && spec.kind === 'chat') for (let i = 0; i < choices.length; i++) out += format.roleChunk(i);
+    let out = step === 0 ? output.streamHead(format) : '';
     for (let i = 0; i < choices.length; i++) {
       const c = choices[i];
       if (step >= c.deltas.length) continue;
-      let text = c.deltas[step];
-      if (step === 0 && spec.echoPrefixes) text = spec.echoPrefixes[i] + text;
-      sentSoFar[i] += 1;
-      const usage = spec.continuousUsage ? { prompt: spec.promptTokens, completion: sentSoFar[i] } : null;
-      out += format.tokenChunk(i, text, step === c.deltas.length - 1 ? c : null, usage);
+      const usage = spec.continuousUsage ? { prompt: spec.promptTokens, completion: step + 1 } : null;
+      out += output.streamChunk(format, i, step, usage);
       tokensSent += 1;
       if (dieAfter > 0 && tokensSent >= dieAfter) {
         // Send exactly K token chunks, then drop the connection without [DONE].
@@ -182,8 +220,12 @@ export function runGeneration(ctx: SimContext, res: ServerResponse, spec: Genera
         res.write(out, () => res.destroy());
         return false;
       }
+      if (failAfter > 0 && tokensSent >= failAfter) {
+        fail(out);
+        return false;
+      }
     }
-    if (res.write(out)) return true;
+    if (out === '' || res.write(out)) return true;
     res.once('drain', () => {
       if (job) scheduler.resume(job);
     });
@@ -198,10 +240,18 @@ export function runGeneration(ctx: SimContext, res: ServerResponse, spec: Genera
         res.destroy();
         return;
       }
-      const body =
-        spec.kind === 'chat'
-          ? chatCompletionBody(spec.id, spec.created, servedName, choices, spec.promptTokens)
-          : completionBody(spec.id, spec.created, servedName, choices, spec.echoPrefixes, spec.promptTokens);
+      if (failAfter > 0) {
+        fail('');
+        return;
+      }
+      let body: string;
+      try {
+        body = output.body();
+      } catch (err) {
+        if (!(err instanceof SimulatorError)) throw err;
+        sendApiError(res, err);
+        return;
+      }
       sendJson(res, 200, body);
       return;
     }
@@ -234,8 +284,5 @@ export function runGeneration(ctx: SimContext, res: ServerResponse, spec: Genera
       abort();
     }
   });
-  if (format) {
-    res.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8' });
-    res.flushHeaders();
-  }
+  if (format) sseHeaders(res);
 }

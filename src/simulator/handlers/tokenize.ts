@@ -1,22 +1,20 @@
-/** POST /tokenize and POST /detokenize, vLLM's shapes. */
+/** POST /tokenize and POST /detokenize, vLLM's shapes, with the model's own tokenizer and chat template. */
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { SimulatorError } from '../errors';
 import { assertJsonContentType, readBody, sendJson } from '../http-util';
 import { parseDetokenizeRequest, parseJsonObject, parseTokenizeRequest } from '../request-parser';
 import { resolveEngine, SimContext } from '../sim-context';
-import { BOS_TOKEN_ID, decode, decodeToken, encodeChat, encodePrompt } from '../tokenizer';
 
 export async function handleTokenize(ctx: SimContext, req: IncomingMessage, res: ServerResponse): Promise<void> {
   assertJsonContentType(req);
   const r = parseTokenizeRequest(parseJsonObject(await readBody(req)));
   const engine = resolveEngine(ctx, r.model);
-  let tokens: number[];
-  if (r.messages) {
-    tokens = encodeChat(r.messages, r.addGenerationPrompt);
-    // The template already starts with BOS; add_special_tokens would add a second one.
-    if (r.addSpecialTokens) tokens.unshift(BOS_TOKEN_ID);
-  } else {
-    tokens = encodePrompt(r.prompt?.text ?? '', r.addSpecialTokens);
-  }
+  const tokenizer = engine.tokenizer;
+  // vLLM renders messages with the chat template, then encodes the text with the request's
+  // add_special_tokens (default false for messages: the template already has BOS where the model wants it).
+  const tokens = r.messages
+    ? tokenizer.encode(tokenizer.renderChat(r.messages, r.addGenerationPrompt), r.addSpecialTokens)
+    : tokenizer.encode(r.prompt?.text ?? '', r.addSpecialTokens);
   sendJson(
     res,
     200,
@@ -24,7 +22,7 @@ export async function handleTokenize(ctx: SimContext, req: IncomingMessage, res:
       count: tokens.length,
       max_model_len: engine.model.maxModelLen,
       tokens,
-      token_strs: r.returnTokenStrs ? tokens.map(decodeToken) : null,
+      token_strs: r.returnTokenStrs ? tokens.map((id) => tokenizer.tokenString(id)) : null,
     }),
   );
 }
@@ -32,6 +30,8 @@ export async function handleTokenize(ctx: SimContext, req: IncomingMessage, res:
 export async function handleDetokenize(ctx: SimContext, req: IncomingMessage, res: ServerResponse): Promise<void> {
   assertJsonContentType(req);
   const r = parseDetokenizeRequest(parseJsonObject(await readBody(req)));
-  resolveEngine(ctx, r.model);
-  sendJson(res, 200, JSON.stringify({ prompt: decode(r.tokens) }));
+  const tokenizer = resolveEngine(ctx, r.model).tokenizer;
+  const outside = r.tokens.find((id) => !tokenizer.isInVocabulary(id));
+  if (outside !== undefined) throw new SimulatorError(400, `Token id ${outside} is out of vocabulary`, 'BadRequestError');
+  sendJson(res, 200, JSON.stringify({ prompt: tokenizer.decode(r.tokens) }));
 }

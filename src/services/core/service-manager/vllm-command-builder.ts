@@ -64,6 +64,12 @@ export class VllmCommandBuilder {
     if (perf.swap_space > 0 && compareVersions(vllm.version, SWAP_SPACE_REMOVED_IN) < 0) {
       args.push('--swap-space', String(perf.swap_space));
     }
+    // Tool calling, chat template and reasoning as vLLM's own flags (vllm/entrypoints/openai/cli_args.py).
+    if (vllm.enable_auto_tool_choice) args.push('--enable-auto-tool-choice');
+    if (vllm.tool_call_parser) args.push('--tool-call-parser', vllm.tool_call_parser);
+    if (vllm.chat_template) args.push('--chat-template', vllm.chat_template);
+    if (vllm.reasoning_parser) args.push('--reasoning-parser', vllm.reasoning_parser);
+    args.push(...vllm.extra_args);
     if (vllm.api_key_file) {
       const key = this.readSecret(vllm.api_key_file);
       if (!key) throw new Error(`${model.id}: engine.vllm.api_key_file ${vllm.api_key_file} is empty`);

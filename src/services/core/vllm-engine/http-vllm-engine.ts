@@ -5,7 +5,7 @@ import { CircuitBreakerOptions } from './circuit-breaker';
 import { EngineFailure, classifyTransportError, localResourceError } from './engine-failure';
 import { discardBody } from './read-body';
 import { Replica, ReplicaTimeouts } from './replica';
-import { RetryBudget, RetryOptions, backoffDelay, isRetryableStatus, sleep } from './retry-policy';
+import { RetryBudget, RetryOptions, backoffDelay, isRetryableStatus, relayedHeaders, retryAfterMs, sleep } from './retry-policy';
 import { EngineCall, EngineReply, EngineSettings, UpstreamState, VllmEngine } from './vllm-engine';
 
 export interface HttpVllmEngineOptions extends EngineSettings {
@@ -73,6 +73,7 @@ export class HttpVllmEngine extends VllmEngine {
   async call(call: EngineCall): Promise<EngineReply> {
     this.budget.deposit();
     const tried = new Set<Replica>();
+    const started = Date.now();
     let lastFailure: EngineFailure | undefined;
     for (let attempt = 0; ; attempt++) {
       // Another replica than the ones that failed, when there is one.
@@ -85,7 +86,13 @@ export class HttpVllmEngine extends VllmEngine {
       const retryable = failed ? outcome.kind === 'connect' || outcome.kind === 'reset' : isRetryableStatus(outcome.status);
       // Retry only when another attempt can be made now; otherwise the client gets this outcome,
       // an engine's own error answer included.
-      const retry = retryable && attempt + 1 < this.options.retry.maxAttempts && this.choose(tried) !== undefined && this.budget.withdraw();
+      // An engine (or a router in front of it) that says when to come back is honoured: we wait
+      // that long when it is within max_delay_ms and the request's deadline; longer, the client
+      // gets the engine's answer, Retry-After included, and paces itself.
+      const askedWaitMs = failed ? undefined : retryAfterMs(outcome.headers['retry-after']);
+      const deadline = started + (call.stream ? this.options.timeouts.firstTokenMs : this.options.timeouts.firstByteMs);
+      const waitOk = askedWaitMs === undefined || (askedWaitMs <= this.options.retry.maxDelayMs && Date.now() + askedWaitMs < deadline);
+      const retry = retryable && waitOk && attempt + 1 < this.options.retry.maxAttempts && this.choose(tried) !== undefined && this.budget.withdraw();
       if (!retry) {
         if (failed) throw outcome;
         return outcome;
@@ -97,7 +104,7 @@ export class HttpVllmEngine extends VllmEngine {
         discardBody(outcome.body);
         lastFailure = new EngineFailure('reset', `the engine answered ${outcome.status}`, replica.url);
       }
-      await sleep(backoffDelay(attempt, this.options.retry), call.signal).catch(() => {
+      await sleep(Math.max(askedWaitMs ?? 0, backoffDelay(attempt, this.options.retry)), call.signal).catch(() => {
         throw new EngineFailure('aborted', 'the request was aborted', replica.url);
       });
     }
@@ -173,7 +180,14 @@ export class HttpVllmEngine extends VllmEngine {
       const body = response.body;
       body.once('close', release);
       const type = response.headers['content-type'];
-      return { status: response.statusCode, contentType: Array.isArray(type) ? type[0] : (type ?? ''), body, upstream: replica.url, progress: this.onProgress };
+      return {
+        status: response.statusCode,
+        contentType: Array.isArray(type) ? type[0] : (type ?? ''),
+        headers: relayedHeaders(response.headers),
+        body,
+        upstream: replica.url,
+        progress: this.onProgress,
+      };
     } catch (error) {
       release();
       const failure = classifyTransportError(error, replica.url);

@@ -64,3 +64,31 @@ export function sleep(ms: number, signal: AbortSignal): Promise<void> {
     signal.addEventListener('abort', onAbort, { once: true });
   });
 }
+
+/**
+ * The engine's response headers that reach the client, on every path (JSON, a stream refused
+ * with JSON, a fallback's answer): `retry-after` (the OpenAI SDKs pace their retries by it) and
+ * `x-request-id`. Nothing else an engine sends is relayed.
+ */
+export const RELAYED_HEADERS = ['retry-after', 'x-request-id'] as const;
+
+/** The relayed headers of an engine's response, from undici's header object. */
+export function relayedHeaders(headers: Record<string, string | string[] | undefined>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const name of RELAYED_HEADERS) {
+    const value = headers[name];
+    if (value !== undefined) out[name] = Array.isArray(value) ? value[0] : value;
+  }
+  return out;
+}
+
+/**
+ * How long a `Retry-After` value asks to wait, in ms: delta-seconds or an HTTP-date (RFC 9110
+ * §10.2.3); undefined when absent or unreadable.
+ */
+export function retryAfterMs(value: string | undefined, now: number = Date.now()): number | undefined {
+  if (value === undefined) return undefined;
+  if (/^\s*\d+\s*$/.test(value)) return Number(value) * 1000;
+  const at = Date.parse(value);
+  return Number.isNaN(at) ? undefined : Math.max(0, at - now);
+}

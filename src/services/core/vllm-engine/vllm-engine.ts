@@ -17,6 +17,8 @@ export interface EngineReply {
   /** The response body as it arrives; consuming or destroying it releases the replica. */
   body: Readable;
   upstream: string;
+  /** The engine's headers that reach the client (RELAYED_HEADERS), lower-case names. */
+  headers: Record<string, string>;
   /** The reader calls this on every chunk it takes, so stalls can be told from slow answers. */
   progress: () => void;
 }

@@ -1,0 +1,58 @@
+/**
+ * LangChain.js (`@langchain/openai`) against `citadel-llm sim`: bound tools with a forced choice,
+ * streamed and not; withStructuredOutput (its json-schema and function-calling methods); logprobs.
+ * Shapes from vLLM's vllm/entrypoints/openai/serving_chat.py.
+ */
+import { ChatOpenAI } from '@langchain/openai';
+import Ajv from 'ajv';
+import { OPENCHAT, PERSON_SCHEMA, SimPair, startSimPair, TOOLS, WEATHER_PARAMETERS } from './sim-processes';
+
+const ajv = new Ajv({ strict: false });
+
+let sims: SimPair;
+beforeAll(async () => {
+  sims = await startSimPair();
+}, 30_000);
+afterAll(() => sims?.stop());
+
+const chat = (extra: Record<string, unknown> = {}) =>
+  new ChatOpenAI({ model: OPENCHAT, apiKey: 'x', maxRetries: 0, configuration: { baseURL: `${sims.openchat}/v1` }, ...extra });
+
+describe('LangChain.js ChatOpenAI', () => {
+  it('bindTools with a named tool: one call with valid args; streamed chunks concatenate to the same call', async () => {
+    const model = chat({ seed: 11 }).bindTools(TOOLS, { tool_choice: { type: 'function', function: { name: 'get_weather' } } });
+    const msg = await model.invoke('Weather in Paris?');
+    expect(msg.tool_calls).toHaveLength(1);
+    expect(msg.tool_calls![0].name).toBe('get_weather');
+    expect(ajv.validate(WEATHER_PARAMETERS, msg.tool_calls![0].args)).toBe(true);
+
+    let merged: Awaited<ReturnType<typeof model.invoke>> | undefined;
+    for await (const chunk of await model.stream('Weather in Paris?')) merged = merged ? (merged.concat(chunk) as typeof merged) : chunk;
+    expect(merged!.tool_calls!.map((c) => [c.name, c.args])).toEqual(msg.tool_calls!.map((c) => [c.name, c.args]));
+  });
+
+  it('bindTools with tool_choice "required": calls of the bound tools', async () => {
+    const msg = await chat({ seed: 12 }).bindTools(TOOLS, { tool_choice: 'required' }).invoke('Add 2 and 3, or look up the weather');
+    expect(msg.tool_calls!.length).toBeGreaterThanOrEqual(1);
+    for (const c of msg.tool_calls!) expect(['get_weather', 'add']).toContain(c.name);
+  });
+
+  it.each(['jsonSchema', 'functionCalling'] as const)('withStructuredOutput (%s) returns an object valid against the schema, never null', async (method) => {
+    // The schema as JSON Schema (LangChain takes zod too; JSON Schema keeps type checking fast).
+    for (const seed of [1, 2]) {
+      const out: unknown = await chat({ seed }).withStructuredOutput({ title: 'person', ...PERSON_SCHEMA }, { method, name: 'person' }).invoke('Describe a person');
+      expect(out).not.toBeNull();
+      expect(ajv.validate(PERSON_SCHEMA, out)).toBe(true);
+    }
+  });
+
+  it('logprobs: response_metadata carries vLLM\'s content entries with top_logprobs', async () => {
+    const msg = await chat({ seed: 3, maxTokens: 5, logprobs: true, topLogprobs: 2 }).invoke('Say something');
+    const content = (msg.response_metadata as { logprobs: { content: Array<{ token: string; logprob: number; top_logprobs: unknown[] }> } }).logprobs.content;
+    expect(content.length).toBeGreaterThan(0);
+    for (const c of content) {
+      expect(c.logprob).toBeLessThanOrEqual(0);
+      expect(c.top_logprobs).toHaveLength(2);
+    }
+  });
+});
