@@ -5,6 +5,7 @@ import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { SecurityConfig } from '../config/security-config';
 import { ApiError } from '../common/api-error';
+import { registerAccessLog } from './access-log';
 import { ApiKeyVerifier } from './api-key-verifier';
 import { writeClientError } from './client-error';
 import { ConnectionBudget, REFUSED } from './connection-budget';
@@ -12,6 +13,7 @@ import { useLimitedJsonParser } from './json-body-parser';
 import { lingerOnEarlyClose } from './lingering-close';
 import { OpenAIExceptionFilter } from './openai-exception.filter';
 import { routeNeedsKey } from './route-access';
+import { requestIdOf } from './request-id';
 import { OpenAIValidationPipe } from './validation-pipe';
 
 export interface HttpAppOptions {
@@ -102,6 +104,7 @@ export async function createHttpApp(module: unknown, options: HttpAppOptions): P
     return503OnClosing: false,
     logger: false,
     clientErrorHandler: writeClientError,
+    genReqId: requestIdOf,
     serverFactory: (handler: RequestListener) => createListenerServer(handler, security, options.connections),
   });
   const app = await NestFactory.create<NestFastifyApplication>(module as never, adapter, {
@@ -115,7 +118,9 @@ export async function createHttpApp(module: unknown, options: HttpAppOptions): P
   // path that matches no route needs a key too. Keys are read from `security` on each request,
   // so a config reload changes them at once.
   const keys = new LiveApiKeys(security);
+  registerAccessLog(fastify, () => security.access_log);
   fastify.addHook('onRequest', async (req: FastifyRequest, reply: FastifyReply) => {
+    reply.header('x-request-id', req.id);
     if ((req.raw.socket as { [REFUSED]?: true } | null)?.[REFUSED]) {
       // Over the connection budget: the 503 was written when the connection came in.
       req.raw.socket.destroy();

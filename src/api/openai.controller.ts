@@ -3,6 +3,7 @@ import type { RawBodyRequest } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { CompletionForwarder } from '../orchestration/completion-forwarder';
 import { ModelRouter } from '../orchestration/model-router';
+import { recordOf } from './access-log';
 import { respond } from './answer-responder';
 import { ChatCompletionRequestDto } from './dto/chat-completion-request.dto';
 import { CompletionRequestDto } from './dto/completion-request.dto';
@@ -22,13 +23,13 @@ export class OpenAIController {
   @Post('chat/completions')
   async chat(@Body() body: ChatCompletionRequestDto, @Req() req: RawBodyRequest<FastifyRequest>, @Res() reply: FastifyReply): Promise<void> {
     const model = this.router.resolve(body.model);
-    await respond(reply, (signal) => this.forwarder.forward('chat_completions', '/v1/chat/completions', model, body, req.rawBody, signal));
+    await respond(reply, (signal) => this.forwarder.forward('chat_completions', '/v1/chat/completions', model, body, req.rawBody, signal, recordOf(req)));
   }
 
   @Post('completions')
   async complete(@Body() body: CompletionRequestDto, @Req() req: RawBodyRequest<FastifyRequest>, @Res() reply: FastifyReply): Promise<void> {
     const model = this.router.resolve(body.model);
-    await respond(reply, (signal) => this.forwarder.forward('completions', '/v1/completions', model, body, req.rawBody, signal));
+    await respond(reply, (signal) => this.forwarder.forward('completions', '/v1/completions', model, body, req.rawBody, signal, recordOf(req)));
   }
 
   @Get('models')

@@ -45,6 +45,10 @@ export class SecurityConfig {
    */
   @IsInt({ message: 'must be a non-negative integer' }) @Min(0, { message: 'must be a non-negative integer' })
   max_client_connections: number = 0;
+
+  /** One access-log line per request (no prompt, body or key in it). */
+  @IsBoolean({ message: 'must be true or false' })
+  access_log: boolean = true;
 }
 
 export function digestKey(key: string): string {
@@ -61,4 +65,5 @@ export const SECURITY_ENV_KEYS = [
   ['CITADEL_REQUEST_TIMEOUT_MS', 'request_timeout_ms', 'int'],
   ['CITADEL_KEEP_ALIVE_TIMEOUT_MS', 'keep_alive_timeout_ms', 'int'],
   ['CITADEL_MAX_CLIENT_CONNECTIONS', 'max_client_connections', 'int'],
+  ['CITADEL_ACCESS_LOG', 'access_log', 'bool'],
 ] as const;

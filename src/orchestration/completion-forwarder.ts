@@ -1,5 +1,6 @@
 import { Injectable, Optional } from '@nestjs/common';
 import { ApiError } from '../common/api-error';
+import { RequestRecord } from '../common/request-record';
 import { ShuttingDown } from '../common/shutting-down';
 import { Endpoint } from '../monitoring/model-metrics';
 import { ModelService } from '../services/ai-models/model-service';
@@ -36,8 +37,18 @@ export class CompletionForwarder {
   /**
    * @param signal the request's, from the HTTP edge: it aborts when the client leaves, and the
    *   wait for admission, the engine call and the relay all stop with it
+   * @param record the request's record (its id goes to the engine as `X-Request-Id` and back to
+   *   the client; the answering model and the token counts are noted in it for the access log)
    */
-  async forward(endpoint: Endpoint, path: string, model: ModelService, body: Record<string, any>, raw: Buffer | undefined, signal: AbortSignal): Promise<Answer> {
+  async forward(
+    endpoint: Endpoint,
+    path: string,
+    model: ModelService,
+    body: Record<string, any>,
+    raw: Buffer | undefined,
+    signal: AbortSignal,
+    record: RequestRecord = new RequestRecord(''),
+  ): Promise<Answer> {
     const context = model.config.model.max_model_len;
     for (const param of ['max_tokens', 'max_completion_tokens'] as const) {
       if (typeof body[param] === 'number' && body[param] > context) {
@@ -72,18 +83,20 @@ export class CompletionForwarder {
     let settledByStream = false;
     try {
       const upstreamBody = addUsage ? { ...body, stream_options: { ...(body.stream_options ?? {}), include_usage: true } } : body;
-      const { upstream, answeredBy } = await this.callWithFallbacks(model, path, upstreamBody, addUsage ? undefined : raw, abort.signal, stream);
-      // Which model answered: this one, or one of its fallbacks.
-      const headers = { ...upstream.headers, 'x-citadel-model': answeredBy.id };
+      const { upstream, answeredBy } = await this.callWithFallbacks(model, path, upstreamBody, addUsage ? undefined : raw, abort.signal, stream, record.id);
+      record.model = answeredBy.id;
+      // Which model answered: this one, or one of its fallbacks; the request id is ours.
+      const headers: Record<string, string> = { ...upstream.headers, 'x-citadel-model': answeredBy.id };
+      if (record.id) headers['x-request-id'] = record.id;
       if (stream && upstream.status === 200 && upstream.contentType.startsWith('text/event-stream')) {
         status = 200;
         settledByStream = true;
-        return { kind: 'stream', headers, noDelay: model.config.realtime?.low_latency_mode ?? true, events: this.relay(model, upstream, signal, abort, started, addUsage, settle) };
+        return { kind: 'stream', headers, noDelay: model.config.realtime?.low_latency_mode ?? true, events: this.relay(model, upstream, signal, abort, started, addUsage, record, settle) };
       }
       // Not a stream (or vLLM refused the stream with a JSON error): relay status and body.
       const answer = await readBody(upstream.body);
       status = upstream.status;
-      if (status === 200) this.countUsage(model, answer);
+      if (status === 200) this.countUsage(model, answer, record);
       return { kind: 'json', status, headers: { ...headers, 'content-type': upstream.contentType || 'application/json' }, body: answer };
     } catch (error) {
       if (abort.signal.reason instanceof ShuttingDown) {
@@ -109,11 +122,12 @@ export class CompletionForwarder {
     raw: Buffer | undefined,
     signal: AbortSignal,
     stream: boolean,
+    requestId: string,
   ): Promise<{ upstream: EngineReply; answeredBy: ModelService }> {
     try {
       // The body goes upstream as the client sent it, unless `model` must become the served name.
       const payload = raw && body.model === model.servedName ? raw : JSON.stringify({ ...body, model: model.servedName });
-      return { upstream: await this.call(model, path, payload, signal, stream), answeredBy: model };
+      return { upstream: await this.call(model, path, payload, signal, stream, requestId), answeredBy: model };
     } catch (error) {
       // Only where the request reached no engine: every replica known down, or refusing connections.
       if (!(error instanceof ApiError && (error.code === 'engine_unavailable' || error.code === 'engine_unreachable'))) throw error;
@@ -121,7 +135,7 @@ export class CompletionForwarder {
         const fallback = this.directory?.get(id);
         if (!fallback?.engine.upstreams().some((u) => u.up && u.circuit !== 'open')) continue;
         try {
-          const upstream = await this.call(fallback, path, JSON.stringify({ ...body, model: fallback.servedName }), signal, stream);
+          const upstream = await this.call(fallback, path, JSON.stringify({ ...body, model: fallback.servedName }), signal, stream, requestId);
           return { upstream, answeredBy: fallback };
         } catch {
           // The next fallback, if any.
@@ -131,9 +145,9 @@ export class CompletionForwarder {
     }
   }
 
-  private async call(model: ModelService, path: string, payload: Buffer | string, signal: AbortSignal, stream: boolean): Promise<EngineReply> {
+  private async call(model: ModelService, path: string, payload: Buffer | string, signal: AbortSignal, stream: boolean, requestId: string): Promise<EngineReply> {
     try {
-      return await model.engine.call({ method: 'POST', path, body: payload, signal, stream });
+      return await model.engine.call({ method: 'POST', path, body: payload, signal, stream, requestId: requestId || undefined });
     } catch (error) {
       if (!(error instanceof EngineFailure)) throw error;
       // A client that left, or a resource this process lacks, is not the engine's fault.
@@ -149,6 +163,7 @@ export class CompletionForwarder {
     abort: AbortController,
     started: number,
     dropUsageChunk: boolean,
+    record: RequestRecord,
     settle: () => void,
   ): AsyncGenerator<Buffer, void, undefined> {
     const realtime = model.config.realtime;
@@ -172,7 +187,11 @@ export class CompletionForwarder {
             metrics.chunk(bytes, events, lastChunkAt < 0 ? -1 : (now - lastChunkAt) / 1000);
             lastChunkAt = now;
           },
-          usage: (u) => metrics.usage(u.prompt_tokens, u.completion_tokens),
+          usage: (u) => {
+            metrics.usage(u.prompt_tokens, u.completion_tokens);
+            record.promptTokens = u.prompt_tokens;
+            record.completionTokens = u.completion_tokens;
+          },
           end: (o) => (outcome = o),
         },
       });
@@ -184,12 +203,15 @@ export class CompletionForwarder {
   }
 
   /** Token counts from the answer's `usage`, without parsing the whole body. */
-  private countUsage(model: ModelService, answer: Buffer): void {
+  private countUsage(model: ModelService, answer: Buffer, record: RequestRecord): void {
     const at = answer.lastIndexOf('"usage"');
     if (at === -1) return;
     const usage = answer.subarray(at, at + 256).toString('latin1');
     const prompt = PROMPT_TOKENS.exec(usage);
     const completion = COMPLETION_TOKENS.exec(usage);
-    if (prompt && completion) model.metrics.usage(Number(prompt[1]), Number(completion[1]));
+    if (!prompt || !completion) return;
+    model.metrics.usage(Number(prompt[1]), Number(completion[1]));
+    record.promptTokens = Number(prompt[1]);
+    record.completionTokens = Number(completion[1]);
   }
 }

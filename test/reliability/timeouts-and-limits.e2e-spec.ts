@@ -42,9 +42,8 @@ describe('timeouts end to end', () => {
 
   // vLLM sends 200 and its SSE headers at once, then the tokens: a stuck vLLM is headers, then
   // silence. The client must hear within first_token_ms, either as a 504 before any byte or as an
-  // in-band error event then [DONE]. The gateway does not do this yet (issue 14, part 1: after the
-  // headers only the idle timer runs), so this is marked failing; drop `.failing` once it does.
-  it.failing('an engine that hangs after its headers, before the first token, is cut at first_token_ms for a streaming client', async () => {
+  // in-band error event then [DONE].
+  it('an engine that hangs after its headers, before the first token, is cut at first_token_ms for a streaming client', async () => {
     await setFaults(engine, { hang: true });
     const res = await fetch(`${server.models[0].url}/v1/chat/completions`, {
       method: 'POST',

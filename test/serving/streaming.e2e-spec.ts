@@ -90,6 +90,21 @@ describe('SSE streaming', () => {
     }, 5_000, 'the hung request to be dropped');
   });
 
+  it('aborts the upstream request when the client leaves after the engine\'s headers, before the first token (a stuck vLLM)', async () => {
+    // vLLM sends 200 and its SSE headers at once; a stuck one then sends nothing.
+    await setFaults(engine, { hang: true });
+    const before = await hangingRequests(engine);
+    const req = request(`${url}/v1/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json' } });
+    req.on('error', () => undefined);
+    req.end(body());
+    await waitFor(async () => (await hangingRequests(engine)).hanging >= 1, 5_000, 'the request to reach the engine');
+    req.destroy();
+    await waitFor(async () => {
+      const now = await hangingRequests(engine);
+      return now.hanging === 0 && now.aborted === before.aborted + 1;
+    }, 5_000, 'the hung request to be dropped');
+  });
+
   it('ends the client\'s stream with an error event then [DONE] when the engine dies mid-stream', async () => {
     await setFaults(engine, { dieAfterTokens: 3 });
     const res = await fetch(`${url}/v1/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: body() });

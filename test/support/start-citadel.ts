@@ -44,7 +44,7 @@ export async function startCitadel(options: StartOptions = {}): Promise<ServiceO
     options.configure?.(config);
     const orchestrator = new ServiceOrchestrator(config, {
       host: '127.0.0.1',
-      logLevels: ['error'],
+      logLevels: options.logLevels ?? ['error'],
       simulatorArgs: options.simulatorArgs ?? ['--profile', 'instant'],
       shutdownGraceMs: options.shutdownGraceMs ?? 2_000,
     });

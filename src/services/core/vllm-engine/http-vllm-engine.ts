@@ -22,6 +22,15 @@ export interface HttpVllmEngineOptions extends EngineSettings {
   connector?: (url: string) => buildConnector.connector;
 }
 
+/** The headers of a call: JSON for a body, and the request's id. */
+function callHeaders(call: EngineCall): Record<string, string> | undefined {
+  if (call.body === undefined && call.requestId === undefined) return undefined;
+  const headers: Record<string, string> = {};
+  if (call.body !== undefined) headers['content-type'] = 'application/json';
+  if (call.requestId !== undefined) headers['x-request-id'] = call.requestId;
+  return headers;
+}
+
 /**
  * Down replicas are probed this often (when the configured interval is longer), so an engine
  * that comes back takes traffic within about a second rather than a whole health_check_interval
@@ -165,7 +174,7 @@ export class HttpVllmEngine extends VllmEngine {
         method: call.method,
         path: call.path,
         body: call.body,
-        headers: call.body === undefined ? undefined : { 'content-type': 'application/json' },
+        headers: callHeaders(call),
         signal: call.signal,
         headersTimeout: call.stream ? this.options.timeouts.firstTokenMs : this.options.timeouts.firstByteMs,
       });

@@ -9,6 +9,8 @@ export interface EngineCall {
   signal: AbortSignal;
   /** A streaming call: its headers come with the first token, so the first-token timeout applies. */
   stream?: boolean;
+  /** Sent as `X-Request-Id` (vLLM takes it as its request id and echoes it back). */
+  requestId?: string;
 }
 
 export interface EngineReply {

@@ -1,0 +1,36 @@
+import { Logger } from '@nestjs/common';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { RequestRecord } from '../common/request-record';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** Filled in along the request's path; read once by the access log. */
+    record: RequestRecord | null;
+  }
+}
+
+/** The request's record, made when a handler first asks for it. */
+export function recordOf(req: FastifyRequest): RequestRecord {
+  req.record ??= new RequestRecord(req.id);
+  return req.record;
+}
+
+/**
+ * One line per request when its answer is complete (a stream: when it ended): method, route,
+ * status, duration, the model that answered, its token counts and the request id; never a
+ * prompt, a body or a key. Logged at Nest's `log` level by the `Access` logger;
+ * `CITADEL_ACCESS_LOG=false` turns it off.
+ */
+export function registerAccessLog(fastify: FastifyInstance, enabled: () => boolean): void {
+  const logger = new Logger('Access');
+  fastify.decorateRequest('record', null);
+  fastify.addHook('onResponse', (req, reply, done) => {
+    if (enabled()) {
+      const r = req.record;
+      const route = req.routeOptions.url ?? req.url.split('?')[0].slice(0, 200);
+      const tokens = r?.promptTokens !== undefined ? ` prompt_tokens=${r.promptTokens} completion_tokens=${r.completionTokens}` : '';
+      logger.log(`${req.method} ${route} ${reply.statusCode} ${reply.elapsedTime.toFixed(1)}ms${r?.model ? ` model=${r.model}` : ''}${tokens} request_id=${req.id}`);
+    }
+    done();
+  });
+}
