@@ -1,4 +1,5 @@
 import { Logger } from '@nestjs/common';
+import { nestLogLevels } from '../config/log-levels';
 import { ServiceOrchestrator } from '../server/service-orchestrator';
 import { loadConfigForCommand } from './load-config';
 import type { Command } from 'commander';
@@ -33,7 +34,10 @@ export async function runServeCommand(argv: string[]): Promise<number> {
   const config = loadConfigForCommand(loadOptions, { warn: true });
   const runtime = runtimeWarning();
   if (runtime) process.stderr.write(`citadel-llm: warning: ${runtime}\n`);
-  const orchestrator = new ServiceOrchestrator(config, { host: values.host as string | undefined });
+  // monitoring.log_level: the logger's level (the most verbose of the served models').
+  const logLevels = nestLogLevels(config.models);
+  Logger.overrideLogger(logLevels);
+  const orchestrator = new ServiceOrchestrator(config, { host: values.host as string | undefined, logLevels });
   const logger = new Logger('Serve');
   logger.log(programVersion());
 

@@ -7,13 +7,14 @@ import { CitadelConfig } from '../config/citadel-config';
 import { loadCitadelConfig } from '../config/config-loader';
 import { isModelId, MODEL_IDS } from '../config/model-ids';
 import { HostProbes } from '../services/core/service-manager/host-probes';
+import { downloadModels } from './model-download-command';
 import { CHECKSUM_MANIFEST, ModelVerifier } from '../services/core/service-manager/model-verifier';
 import { PreStartValidator } from '../services/core/service-manager/pre-start-validator';
 import { Ownership, ServiceManager, ServiceStatus } from '../services/core/service-manager/service-manager';
 import { DryRunSystemctlRunner, SystemctlResult, SystemctlRunner } from '../services/core/service-manager/systemctl-runner';
 import { hiddenFromUnits, RenderError } from '../services/core/service-manager/unit-renderer';
 
-export const SERVICE_MANAGER_COMMANDS = ['render', 'install', 'start', 'stop', 'restart', 'status', 'enable', 'validate', 'verify-model'] as const;
+export const SERVICE_MANAGER_COMMANDS = ['render', 'install', 'start', 'stop', 'restart', 'status', 'enable', 'validate', 'verify-model', 'download'] as const;
 export type ServiceManagerCommand = (typeof SERVICE_MANAGER_COMMANDS)[number];
 
 /** The project this program was installed from (src/cli/ or dist/cli/ sit two levels below it). */
@@ -42,6 +43,11 @@ Commands:
                          line per check; exit 1 on any FAIL
   verify-model <model>   check the model's files against its ${CHECKSUM_MANIFEST}; exit 1 on any
                          changed or missing file
+  download <model|all> [--revision REV] [--hub-url URL] [--token-file FILE]
+                       [--include GLOB]... [--exclude GLOB]...
+                         fetch the model's Hugging Face repository (model.name) into model.path,
+                         resuming partial files, and write ${CHECKSUM_MANIFEST} from the Hub's SHA-256s;
+                         token: --token-file, HF_TOKEN, HF_TOKEN_PATH or $HF_HOME/token
 
 Options:
   --config-dir DIR       configuration folder (default: $CITADEL_CONFIG_DIR or the package's config/)
@@ -73,6 +79,11 @@ const FLAGS = {
   app: { type: 'string' },
   node: { type: 'string' },
   'dry-run': { type: 'boolean' },
+  revision: { type: 'string' },
+  'hub-url': { type: 'string' },
+  'token-file': { type: 'string' },
+  include: { type: 'string', multiple: true },
+  exclude: { type: 'string', multiple: true },
 } as const;
 
 /** Which flags each command accepts (besides --config-dir and --help). */
@@ -86,6 +97,7 @@ const ALLOWED: Record<ServiceManagerCommand, readonly string[]> = {
   enable: ['dry-run'],
   validate: [],
   'verify-model': [],
+  download: ['revision', 'hub-url', 'token-file', 'include', 'exclude'],
 };
 
 /**
@@ -161,11 +173,24 @@ export async function runServiceManagerCommand(sub: string, argv: string[], deps
   for (const [flag, path] of [['app', app], ['node', node]] as const) {
     if (path !== undefined && !isAbsolute(path)) throw new UsageError(`--${flag} must be an absolute path (got ${path})`, SERVICE_MANAGER_USAGE);
   }
+  if (command === 'download') {
+    return downloadModels(model === 'all' ? config.models.filter((m) => m.service.enabled) : config.models, {
+      revision: values.revision as string | undefined,
+      hubUrl: values['hub-url'] as string | undefined,
+      tokenFile: values['token-file'] as string | undefined,
+      include: values.include as string[] | undefined,
+      exclude: values.exclude as string[] | undefined,
+      env: deps.env ?? process.env,
+      println,
+      eprintln,
+    });
+  }
+
   let manager: ServiceManager;
   try {
     manager = new ServiceManager(config, {
       runner: dryRun ? new DryRunSystemctlRunner(println) : deps.runner,
-      render: { app, node },
+      render: { app, node, operatorEnv: deps.env ?? process.env },
       resolveOwner: deps.resolveOwner,
     });
   } catch (error) {
@@ -207,6 +232,10 @@ export async function runServiceManagerCommand(sub: string, argv: string[], deps
       if (dryRun) return 0;
       if (result.code !== 0) return reportFailure(result, eprintln);
       println(formatStatusTable(statuses));
+      // Where to look next: the units log to the journal only (README, "Logs and PID files").
+      for (const s of statuses.filter((s) => s.unit.startsWith('citadel-llm@'))) {
+        println(`logs ${s.unit}: journalctl -u ${s.unit} (identifier ${s.unit.replace(/^citadel-llm@(.*)\.service$/, 'citadel-llm-$1')}); pid: systemctl show -p MainPID ${s.unit}`);
+      }
       return statuses.length > 0 && statuses.every((s) => s.active === 'active') ? 0 : 1;
     }
     default: {

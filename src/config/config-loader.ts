@@ -50,6 +50,9 @@ export function loadCitadelConfig(options: LoadOptions = {}): CitadelConfig {
     }
   }
 
+  const manager = validateInto(ServiceManagerConfig, serviceManagerPlain(env), (key) => `${key} (environment)`);
+  problems.push(...manager.problems);
+
   const models: ModelServiceConfig[] = [];
   /** Where each model's keys came from (its file, or the variable that overrode one). */
   const sources = new Map<string, (key: string) => string>();
@@ -62,6 +65,12 @@ export function loadCitadelConfig(options: LoadOptions = {}): CitadelConfig {
     const raw = readYaml(file, problems, display(file));
     if (!raw) continue;
     const overrides = applyModelEnv(id, raw, env);
+    // A model that sets no memory or CPU allocation gets the framework's (seed task 1.1).
+    const performance = (raw.performance ??= {}) as Record<string, unknown>;
+    if (performance && typeof performance === 'object') {
+      if (performance.memory_limit_gb === undefined) performance.memory_limit_gb = manager.value.DEFAULT_MEMORY_LIMIT_GB;
+      if (performance.cpu_cores === undefined) performance.cpu_cores = manager.value.DEFAULT_CPU_CORES;
+    }
     sources.set(id, sourceFor(display(file), overrides));
     const { value, problems: found } = validateInto(MODEL_CONFIG_CLASSES[id], raw, sources.get(id)!);
     problems.push(...found);
@@ -89,8 +98,6 @@ export function loadCitadelConfig(options: LoadOptions = {}): CitadelConfig {
   // `serve <model>` runs one model without the gateway (the systemd unit's shape).
   if (options.only?.length) gateway.value.enabled = false;
 
-  const manager = validateInto(ServiceManagerConfig, serviceManagerPlain(env), (key) => `${key} (environment)`);
-  problems.push(...manager.problems);
 
   const securityPlain: Record<string, unknown> = { api_key_digests: readApiKeys(env, cwd, problems).map(digestKey) };
   const securityOverrides = applyEnvList(SECURITY_ENV_KEYS, securityPlain, env);

@@ -38,7 +38,13 @@ export class ServiceSection {
   @IsString() @MinLength(1)
   host: string = '0.0.0.0';
 
-  @IsInt({ message: 'must be a positive integer' }) @Min(1, { message: 'must be a positive integer' })
+  /**
+   * One server process per model: the throttle, the concurrency cap, the admission queue and the
+   * engine's health live in that process, and N processes sharing the port would each enforce
+   * them separately (N times the configured rate). More cores: more engine replicas (engine.urls).
+   */
+  @IsInt({ message: 'must be 1' }) @Min(1, { message: 'must be 1' })
+  @Max(1, { message: 'must be 1: one server process per model holds its throttle, concurrency cap and queue; more processes would each admit the full rate (README, Configuration: service.workers)' })
   workers: number = 1;
 
   @IsBoolean({ message: 'must be true or false' })

@@ -13,6 +13,7 @@ import { engineSettings } from '../services/ai-models/model-module';
 import { EngineProcessInfo, ModelService } from '../services/ai-models/model-service';
 import { VllmProcess } from '../services/core/service-manager/vllm-process';
 import { SimulatorProcess } from './engines/simulator-process';
+import { clientAddresses } from './client-addresses';
 import { InFlightRequests } from '../orchestration/in-flight-requests';
 import { ModelDirectory } from '../orchestration/model-directory';
 
@@ -227,7 +228,8 @@ export class ServiceOrchestrator {
     engine.onReady?.(() => void service.engine.probe());
     this.directory.register(service);
     this.models.push({ id: model.id, url, metricsUrl: `http://${displayHost(host)}:${metricsPort}`, engineUrls: engine.urls, service });
-    this.logger.log(`${model.id} serves on ${boundUrl(app)} (metrics on ${hostPort(host, metricsPort)}, engine ${model.engine.mode} at ${engine.urls.join(', ')})`);
+    const clients = clientAddresses(host, Number(new URL(url).port), this.config.serviceManager);
+    this.logger.log(`${model.id} serves on ${boundUrl(app)} (metrics on ${hostPort(host, metricsPort)}, engine ${model.engine.mode} at ${engine.urls.join(', ')})${clients.length ? `; clients: ${clients.join(', ')}` : ''}`);
   }
 
   private async startGateway(): Promise<void> {

@@ -250,3 +250,19 @@ describe('where the environment comes from', () => {
     });
   });
 });
+
+describe('DEFAULT_MEMORY_LIMIT_GB / DEFAULT_CPU_CORES: the allocation of a model that sets none', () => {
+  const dirs = new TempDirs();
+  afterAll(() => dirs.cleanup());
+
+  it('fill performance.memory_limit_gb and cpu_cores when the YAML leaves them out (defaults 4 GB, 2 cores); a model value or its variable wins', () => {
+    const copy = dirs.configCopy();
+    editConfigFile(copy, 'services/yi-34b.yaml', (text) => replaceOnce('  cpu_cores: 8\n', '')(replaceOnce('  memory_limit_gb: 80\n', '')(text)));
+    const at = (env: Record<string, string>) => loadCitadelConfig({ cwd: dirs.empty(), env: { CITADEL_CONFIG_DIR: copy, ...env }, hostMemoryBytes: HUGE_HOST });
+    expect(at({}).model('yi-34b')?.performance).toMatchObject({ memory_limit_gb: 4, cpu_cores: 2 });
+    expect(at({ DEFAULT_MEMORY_LIMIT_GB: '48', DEFAULT_CPU_CORES: '6' }).model('yi-34b')?.performance).toMatchObject({ memory_limit_gb: 48, cpu_cores: 6 });
+    expect(at({ DEFAULT_MEMORY_LIMIT_GB: '48', YI_34B_CPU_CORES: '3' }).model('yi-34b')?.performance).toMatchObject({ memory_limit_gb: 48, cpu_cores: 3 });
+    // Models that set their own keep them.
+    expect(at({ DEFAULT_MEMORY_LIMIT_GB: '48' }).model('mixtral-8x7b')?.performance.memory_limit_gb).toBe(90);
+  });
+});

@@ -118,14 +118,21 @@ describe('invalid values stop the boot with ConfigValidationError naming source,
       expect(problem.rule).toMatch(/DEBUG, INFO, WARNING, ERROR/);
     });
 
+    it.each(['2', '0'])('service.workers %s: refused, naming why one process per model', (workers) => {
+      const { configDir, source } = broken('services/openchat-3.5.yaml', replaceOnce('workers: 1', `workers: ${workers}`));
+      const problem = problemFor(expectConfigError(() => load({}, { configDir })), source, 'service.workers');
+      expect(problem.value).toBe(Number(workers));
+      expect(problem.rule).toMatch(workers === '2' ? /must be 1: one server process per model holds its throttle/ : /must be 1/);
+    });
+
     it('a misspelt key is reported as an unknown key', () => {
-      const { configDir, source } = broken('services/mixtral-8x7b.yaml', replaceOnce('memory_limit_gb: 90', 'memroy_limit_gb: 90'));
+      const { configDir, source } = broken('services/mixtral-8x7b.yaml', replaceOnce('target_latency_ms: 2000', 'target_latency_sm: 2000'));
       const error = expectConfigError(() => load({}, { configDir }));
-      const unknown = problemFor(error, source, 'performance.memroy_limit_gb');
-      expect(unknown.value).toBe(90);
+      const unknown = problemFor(error, source, 'performance.target_latency_sm');
+      expect(unknown.value).toBe(2000);
       expect(unknown.rule).toBe('unknown key');
       // ...and the key it should have been is now missing.
-      expect(problemFor(error, source, 'performance.memory_limit_gb').value).toBeUndefined();
+      expect(problemFor(error, source, 'performance.target_latency_ms').value).toBeUndefined();
     });
 
     it('an unknown top-level section is reported as an unknown key', () => {

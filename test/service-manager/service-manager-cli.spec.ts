@@ -1,11 +1,13 @@
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { parse as parseEnv } from 'dotenv';
+import { loadCitadelConfig } from '../../src/config/config-loader';
 import { userInfo } from 'node:os';
 import { join } from 'node:path';
 import { UsageError } from '../../src/cli/usage-error';
 import { parseShow, resolveOwnerWithGetent, ServiceManager } from '../../src/services/core/service-manager/service-manager';
 import { runServiceManagerCommand, SERVICE_MANAGER_USAGE } from '../../src/cli/service-manager-cli';
 import { DryRunSystemctlRunner } from '../../src/services/core/service-manager/systemctl-runner';
-import { captureOutput, loadConfig, NEUTRAL_CWD, RecordingRunner, removeTempDirs, tempDir } from './helpers';
+import { captureOutput, loadConfig, NEUTRAL_CWD, RecordingRunner, removeTempDirs, REPO, tempDir } from './helpers';
 
 afterAll(removeTempDirs);
 
@@ -100,7 +102,10 @@ describe('citadel-llm services (service manager commands)', () => {
     expect(code).toBe(0);
     expect(out).toContain(`wrote ${join(root, 'etc/systemd/system/citadel-llm@phi-3-mini.service.d/10-resources.conf')}`);
     expect(readFileSync(join(root, 'etc/systemd/system/citadel-llm@.service'), 'utf8')).toContain('ExecStart=/opt/citadel/app/node_modules/node/bin/node /opt/citadel/app/bin/citadel-llm serve %i\n');
-    expect(readFileSync(join(root, 'opt/citadel/config/services/phi-3-mini.env'), 'utf8')).toContain('PHI_3_MINI_PORT=11403\n');
+    expect(readFileSync(join(root, 'opt/citadel/config/services/phi-3-mini.env'), 'utf8')).toContain('CITADEL_CONFIG_DIR=/opt/citadel/config\n');
+    expect(readFileSync(join(root, 'opt/citadel/config/services/phi-3-mini.env'), 'utf8')).not.toContain('PHI_3_MINI_PORT');
+    expect(readFileSync(join(root, 'opt/citadel/config/services/phi-3-mini.yaml'), 'utf8')).toBe(readFileSync(join(REPO, 'config/services/phi-3-mini.yaml'), 'utf8'));
+    expect(readFileSync(join(root, 'opt/citadel/config/gateway.yaml'), 'utf8')).toBe(readFileSync(join(REPO, 'config/gateway.yaml'), 'utf8'));
     // One model: no target (it lists every enabled model; "render all" writes it).
     expect(existsSync(join(root, 'etc/systemd/system/citadel-llm.target'))).toBe(false);
   });
@@ -143,6 +148,7 @@ describe('citadel-llm services (service manager commands)', () => {
     expect(active.code).toBe(0);
     expect(active.out).toMatch(/^UNIT\s+LOAD\s+ACTIVE\s+SUB\s+PID\s+RESTARTS\s+MEMORY\s+SINCE$/m);
     expect(active.out).toMatch(/citadel-llm@phi-3-mini\.service\s+loaded\s+active\s+running\s+4242\s+2\s+1\.2 GiB \/ 4\.0 GiB/);
+    expect(active.out).toContain('logs citadel-llm@phi-3-mini.service: journalctl -u citadel-llm@phi-3-mini.service (identifier citadel-llm-phi-3-mini); pid: systemctl show -p MainPID citadel-llm@phi-3-mini.service\n');
     const inactive = await run('status', ['phi-3-mini'], { runner: new RecordingRunner(() => ({ stdout: SHOW_ACTIVE.replace('ActiveState=active', 'ActiveState=failed') })) });
     expect(inactive.code).toBe(1);
   });
@@ -184,6 +190,32 @@ describe('citadel-llm services (service manager commands)', () => {
     expect(out).toContain('installed citadel-llm@openchat-3.5.service');
     expect(existsSync(join(root, 'etc/systemd/system/citadel-llm@openchat-3.5.service.d/20-order.conf'))).toBe(true);
     expect(runner.calls).toEqual([['daemon-reload']]);
+  });
+
+  it('installed units read the YAML in VLLM_SERVICE_TEMPLATE_PATH: an edit there is what the service loads next; install never overwrites it; env file variables still win', async () => {
+    const root = tempDir('citadel-install-yaml-');
+    const me = userInfo();
+    const deps = { runner: new RecordingRunner(), isRoot: () => true, installRoot: root, resolveOwner: () => Promise.resolve({ uid: me.uid, gid: me.gid }) };
+    expect((await run('install', ['openchat-3.5'], deps)).code).toBe(0);
+    const yamlPath = join(root, 'opt/citadel/config/services/openchat-3.5.yaml');
+    const envPath = join(root, 'opt/citadel/config/services/openchat-3.5.env');
+    // What the unit loads: its env file, with CITADEL_CONFIG_DIR under the test's root.
+    const asTheUnit = () => {
+      const env = parseEnv(readFileSync(envPath, 'utf8'));
+      expect(env.CITADEL_CONFIG_DIR).toBe('/opt/citadel/config');
+      return loadCitadelConfig({ env: { ...env, CITADEL_CONFIG_DIR: join(root, env.CITADEL_CONFIG_DIR) }, cwd: NEUTRAL_CWD, only: ['openchat-3.5'], hostMemoryBytes: 2 ** 50 }).model('openchat-3.5')!;
+    };
+    expect(asTheUnit().performance.target_latency_ms).toBe(loadConfig().model('openchat-3.5')!.performance.target_latency_ms);
+
+    // The seeds' step: edit (or cp over) the installed YAML, then restart or reload.
+    writeFileSync(yamlPath, readFileSync(yamlPath, 'utf8').replace(/target_latency_ms: \d+/, 'target_latency_ms: 777'));
+    expect(asTheUnit().performance.target_latency_ms).toBe(777);
+    expect((await run('install', ['openchat-3.5'], deps)).code).toBe(0);
+    expect(asTheUnit().performance.target_latency_ms).toBe(777);
+
+    // A variable set when installing goes into the env file and overrides the YAML key.
+    expect((await run('install', ['openchat-3.5'], { ...deps, env: { OPENCHAT_3_5_TARGET_LATENCY_MS: '300' } })).code).toBe(0);
+    expect(asTheUnit().performance.target_latency_ms).toBe(300);
   });
 
   it.each([

@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { parse as parseEnv } from 'dotenv';
 import { ServiceManagerConfig } from '../../src/config/service-manager.config';
@@ -118,41 +119,28 @@ describe('UnitRenderer: per-model drop-ins', () => {
 });
 
 describe('UnitRenderer: env files', () => {
-  it("writes the model's settings under the seeds' variable names plus the service settings", () => {
-    const config = loadConfig({ CITADEL_ENV: 'production' });
-    const text = new UnitRenderer(config.serviceManager, { configDir: config.configDir }).envFile(config.model('mixtral-8x7b')!);
-    const env = parseEnv(text);
-    expect(env).toMatchObject({
-      MIXTRAL_8X7B_PORT: '11400',
-      MIXTRAL_8X7B_HOST: '0.0.0.0',
-      MIXTRAL_8X7B_MEMORY_GB: '90',
-      MIXTRAL_8X7B_CPU_CORES: '8',
-      MIXTRAL_8X7B_MODEL_PATH: '/opt/models/mixtral-8x7b-instruct-v0.1',
-      MIXTRAL_8X7B_MODEL_NAME: 'mistralai/Mixtral-8x7B-Instruct-v0.1',
-      MIXTRAL_8X7B_MAX_MODEL_LEN: '32768',
-      MIXTRAL_8X7B_TENSOR_PARALLEL_SIZE: '1',
-      MIXTRAL_8X7B_GPU_MEMORY_UTILIZATION: '0.9',
-      MIXTRAL_8X7B_MAX_NUM_BATCHED_TOKENS: '8192',
-      MIXTRAL_8X7B_MAX_NUM_SEQS: '256',
-      MIXTRAL_8X7B_METRICS_PORT: '11401',
-      MIXTRAL_8X7B_ENGINE_MODE: 'simulated',
+  it('carries only the model variables set when rendering, the service settings, and CITADEL_CONFIG_DIR of the installed YAMLs', () => {
+    const operatorEnv = { MIXTRAL_8X7B_PORT: '11500', MIXTRAL_8X7B_MODEL_PATH: '/data/mixtral', PHI_3_MINI_PORT: '11600', UNRELATED: 'x' };
+    const config = loadConfig({ CITADEL_ENV: 'production', ...operatorEnv });
+    const text = new UnitRenderer(config.serviceManager, { configDir: config.configDir, operatorEnv }).envFile(config.model('mixtral-8x7b')!);
+    expect(parseEnv(text)).toEqual({
+      MIXTRAL_8X7B_PORT: '11500',
+      MIXTRAL_8X7B_MODEL_PATH: '/data/mixtral',
       CITADEL_ENV: 'production',
-      CITADEL_CONFIG_DIR: config.configDir,
+      SERVER_IP: '127.0.0.1',
+      SERVER_HOSTNAME: hostname(),
+      CITADEL_CONFIG_DIR: '/opt/citadel/config',
       VLLM_SERVICE_TEMPLATE_PATH: '/opt/citadel/config/services',
       VLLM_LOG_PATH: '/var/log/citadel-llm',
       VLLM_PID_PATH: '/var/run/citadel-llm',
     });
-    // Sections a model does not have are not invented.
-    expect(Object.keys(env).some((k) => k.startsWith('MIXTRAL_8X7B_STREAMING') || k.startsWith('MIXTRAL_8X7B_EFFICIENCY'))).toBe(false);
+    // Without variables set, no model key is pinned: the installed YAML decides every one.
+    const bare = parseEnv(new UnitRenderer(config.serviceManager).envFile(config.model('mixtral-8x7b')!));
+    expect(Object.keys(bare).filter((k) => k.startsWith('MIXTRAL_8X7B_'))).toEqual([]);
   });
 
-  it.each(['mixtral-8x7b', 'openchat-3.5', 'phi-3-mini', 'yi-34b'])('%s: reading the env file back gives the same configuration', (id) => {
-    const overrides = { OPENCHAT_3_5_CONCURRENT_USERS: '75', YI_34B_ENGINE_URLS: 'http://10.0.0.5:8000,http://10.0.0.6:8000', YI_34B_ENGINE_MODE: 'external' };
-    const config = loadConfig(overrides);
-    const model = config.model(id)!;
-    const env = parseEnv(new UnitRenderer(config.serviceManager).envFile(model));
-    const again = loadConfig(env, [id]).model(id)!;
-    expect(JSON.parse(JSON.stringify(again))).toEqual(JSON.parse(JSON.stringify(model)));
+  it('refuses a VLLM_SERVICE_TEMPLATE_PATH not named "services" (the loader reads <config dir>/services/<model>.yaml)', () => {
+    expect(() => new UnitRenderer(loadConfig({ VLLM_SERVICE_TEMPLATE_PATH: '/etc/citadel/yamls' }).serviceManager)).toThrow(/must be a folder named "services"/);
   });
 
   it('quotes values that need it', () => {

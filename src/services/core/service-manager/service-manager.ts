@@ -1,8 +1,10 @@
 import { execFile } from 'node:child_process';
-import { chmod, chown, rename, writeFile } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+import { existsSync, readFileSync } from 'node:fs';
+import { access, chmod, chown, rename, writeFile } from 'node:fs/promises';
+import { dirname, join, posix } from 'node:path';
 import { CitadelConfig } from '../../../config/citadel-config';
 import { ModelServiceConfig } from '../../../config/model-config';
+import { MODEL_IDS } from '../../../config/model-ids';
 import { makeDirectories } from './host-probes';
 import { SystemctlResult, SystemctlRunner } from './systemctl-runner';
 import { RenderedFile, RenderOptions, TARGET_NAME, UnitRenderer, unitName } from './unit-renderer';
@@ -54,7 +56,7 @@ export const STATUS_PROPERTIES = [
 
 export type InstallAction =
   | { kind: 'mkdir'; path: string; mode: number; owner: string; group: string }
-  | { kind: 'write'; path: string; mode: number; content: string }
+  | { kind: 'write'; path: string; mode: number; content: string; keepExisting?: boolean }
   | { kind: 'systemctl'; args: string[] };
 
 export interface Ownership {
@@ -111,9 +113,23 @@ export class ServiceManager {
     }));
   }
 
-  /** The files for one model (`<id>`) or for every loaded model and the target (`all`). */
+  /**
+   * The files for one model (`<id>`) or for every loaded model and the target (`all`), and the
+   * configuration folder's YAMLs, copied to VLLM_SERVICE_TEMPLATE_PATH (and gateway.yaml to its
+   * parent) where the installed units read them: every model's, since a service validates all
+   * ports against each other when it loads.
+   */
   files(model: string): RenderedFile[] {
-    return this.renderer.files(this.select(model), model === 'all');
+    const models = this.select(model);
+    const yamls: RenderedFile[] = [];
+    const installed = this.renderer.installedConfigDir();
+    for (const [from, to] of [
+      ...MODEL_IDS.map((id) => [join(this.config.configDir, 'services', `${id}.yaml`), posix.join(installed, 'services', `${id}.yaml`)]),
+      [join(this.config.configDir, 'gateway.yaml'), posix.join(installed, 'gateway.yaml')],
+    ]) {
+      if (existsSync(from)) yamls.push({ path: to, content: readFileSync(from, 'utf8'), mode: 0o644, kind: 'config' });
+    }
+    return [...this.renderer.files(models, model === 'all'), ...yamls];
   }
 
   /** Writes the files under `rootDir` where they sit on a host (DIR/etc/systemd/system/...). */
@@ -131,7 +147,7 @@ export class ServiceManager {
       { kind: 'mkdir', path: m.VLLM_SERVICE_TEMPLATE_PATH, mode: 0o755, ...owner },
       { kind: 'mkdir', path: m.VLLM_LOG_PATH, mode: 0o750, ...owner },
       { kind: 'mkdir', path: m.VLLM_PID_PATH, mode: 0o755, ...owner },
-      ...this.files(model).map((f): InstallAction => ({ kind: 'write', path: f.path, mode: f.mode, content: f.content })),
+      ...this.files(model).map((f): InstallAction => ({ kind: 'write', path: f.path, mode: f.mode, content: f.content, keepExisting: f.kind === 'config' })),
       { kind: 'systemctl', args: ['daemon-reload'] },
     ];
   }
@@ -153,6 +169,8 @@ export class ServiceManager {
         await chmod(path, action.mode);
         await chown(path, ids.uid, ids.gid);
       } else if (action.kind === 'write') {
+        // An installed YAML is the operator's from then on: install copies it once, never over it.
+        if (action.keepExisting && (await exists(join(root, action.path)))) continue;
         await writeAtomic(join(root, action.path), action.content, action.mode);
       } else {
         await this.systemctl(action.args);
@@ -238,7 +256,7 @@ export function describeAction(action: InstallAction, root = '/'): string {
     case 'mkdir':
       return `mkdir -p -m ${octal(action.mode)} ${at(action.path)} && chown ${action.owner}:${action.group} ${at(action.path)}`;
     case 'write':
-      return `write ${at(action.path)} (mode ${octal(action.mode)}, ${Buffer.byteLength(action.content)} bytes)`;
+      return `write ${at(action.path)} (mode ${octal(action.mode)}, ${Buffer.byteLength(action.content)} bytes${action.keepExisting ? ', unless it exists' : ''})`;
     case 'systemctl':
       return `systemctl ${action.args.join(' ')}`;
   }
@@ -276,4 +294,13 @@ export async function resolveOwnerWithGetent(user: string, group: string): Promi
     throw new Error(`the service group "${group}" does not exist: create it (groupadd --system ${group}) or set VLLM_GROUP`);
   }
   return { uid, gid };
+}
+
+async function exists(path: string): Promise<boolean> {
+  try {
+    await access(path);
+    return true;
+  } catch {
+    return false;
+  }
 }

@@ -31,11 +31,17 @@ export interface RenderOptions {
   tmpfilesDir?: string;
   /** The model ids in start order: a model's unit starts after those before it. */
   order?: readonly string[];
-  /** Folder holding the model YAMLs; written to the env files as CITADEL_CONFIG_DIR when set. */
+  /** Folder holding the model YAMLs the files are rendered from (the installed copies are read from VLLM_SERVICE_TEMPLATE_PATH). */
   configDir?: string;
+  /**
+   * The environment the files are rendered in: the model variables set there (e.g.
+   * MIXTRAL_8X7B_PORT) go into the env files, and only those, so the installed YAML stays the
+   * source of every other setting.
+   */
+  operatorEnv?: NodeJS.ProcessEnv;
 }
 
-export const DEFAULT_RENDER_OPTIONS: Required<Omit<RenderOptions, 'configDir' | 'node'>> = {
+export const DEFAULT_RENDER_OPTIONS: Required<Omit<RenderOptions, 'configDir' | 'node' | 'operatorEnv'>> = {
   app: '/opt/citadel/app',
   pathPrefix: ['/opt/citadel/env/bin'],
   workingDirectory: '/opt/citadel',
@@ -44,7 +50,7 @@ export const DEFAULT_RENDER_OPTIONS: Required<Omit<RenderOptions, 'configDir' | 
   order: MODEL_IDS,
 };
 
-export type RenderedKind = 'template' | 'drop-in' | 'env' | 'target' | 'tmpfiles';
+export type RenderedKind = 'template' | 'drop-in' | 'env' | 'target' | 'tmpfiles' | 'config';
 
 /** One file as it sits on the target system (`path` is absolute from `/`). */
 export interface RenderedFile {
@@ -80,7 +86,7 @@ export function projectNode(app: string): string {
  * drop-ins and env files, the target and the tmpfiles.d entry. Pure: no I/O.
  */
 export class UnitRenderer {
-  private readonly options: Required<Omit<RenderOptions, 'configDir'>> & { configDir?: string };
+  private readonly options: Required<Omit<RenderOptions, 'configDir' | 'operatorEnv'>> & { configDir?: string; operatorEnv?: NodeJS.ProcessEnv };
 
   constructor(
     private readonly manager: ServiceManagerConfig,
@@ -100,6 +106,10 @@ export class UnitRenderer {
       if (!SAFE_PATH.test(path)) {
         throw new RenderError(`${what} must be an absolute path of letters, digits and . _ / + : @ - (got ${JSON.stringify(path)})`);
       }
+    }
+    if (posix.basename(manager.VLLM_SERVICE_TEMPLATE_PATH) !== 'services') {
+      // The configuration is read from <CITADEL_CONFIG_DIR>/services/<model>.yaml.
+      throw new RenderError(`VLLM_SERVICE_TEMPLATE_PATH must be a folder named "services" (the model YAMLs' folder inside the configuration folder), got ${manager.VLLM_SERVICE_TEMPLATE_PATH}`);
     }
   }
 
@@ -276,22 +286,38 @@ After=${before.map(unitName).join(' ')}
 `;
   }
 
-  /** `<model>.env`: the model's settings under the seeds' variable names, plus the service settings. */
+  /**
+   * The configuration folder installed units read (CITADEL_CONFIG_DIR): the parent of
+   * VLLM_SERVICE_TEMPLATE_PATH, whose YAMLs the seeds copy there (`<dir>/services/<model>.yaml`).
+   */
+  installedConfigDir(): string {
+    return posix.dirname(this.manager.VLLM_SERVICE_TEMPLATE_PATH);
+  }
+
+  /**
+   * `<model>.env`: CITADEL_CONFIG_DIR pointing at the installed YAMLs, the service settings, and
+   * the model variables the operator set when rendering (an env file value wins over the YAML,
+   * so a variable nobody set would silently pin the YAML's value of render time).
+   */
   envFile(model: ModelServiceConfig): string {
     const prefix = envPrefix(model.id);
     const lines = [
-      `# ${model.id}: settings for citadel-llm@${model.id}.service, rendered from its configuration.`,
-      '# They override the YAML when the service reads its configuration; render again after',
-      '# changing the YAML, or change a value here and restart the service.',
+      `# ${model.id}: settings for citadel-llm@${model.id}.service.`,
+      `# The service reads ${posix.join(this.manager.VLLM_SERVICE_TEMPLATE_PATH, `${model.id}.yaml`)}; edit it and restart`,
+      '# (or systemctl reload). A variable below overrides its YAML key: only those set when',
+      '# rendering are here.',
     ];
-    for (const [suffix, path, kind] of MODEL_ENV_KEYS) {
-      const value = getPath(model, path);
-      if (value === undefined || value === null) continue;
-      lines.push(envLine(`${prefix}_${suffix}`, kind === 'list' && Array.isArray(value) ? value.join(',') : String(value)));
+    const operatorEnv = this.options.operatorEnv ?? {};
+    for (const [suffix] of MODEL_ENV_KEYS) {
+      const value = operatorEnv[`${prefix}_${suffix}`];
+      if (value !== undefined) lines.push(envLine(`${prefix}_${suffix}`, value));
     }
     const m = this.manager;
     lines.push(envLine('CITADEL_ENV', m.CITADEL_ENV));
-    if (this.options.configDir) lines.push(envLine('CITADEL_CONFIG_DIR', this.options.configDir));
+    // The addresses the service prints for clients (SERVER_HOSTNAME defaults to the host's name).
+    lines.push(envLine('SERVER_IP', m.SERVER_IP));
+    lines.push(envLine('SERVER_HOSTNAME', m.SERVER_HOSTNAME));
+    lines.push(envLine('CITADEL_CONFIG_DIR', this.installedConfigDir()));
     lines.push(envLine('VLLM_SERVICE_TEMPLATE_PATH', m.VLLM_SERVICE_TEMPLATE_PATH));
     lines.push(envLine('VLLM_LOG_PATH', m.VLLM_LOG_PATH));
     lines.push(envLine('VLLM_PID_PATH', m.VLLM_PID_PATH));
@@ -335,15 +361,6 @@ function legacyRunPath(path: string): string {
 
 function stripUndefined<T extends object>(value: T): Partial<T> {
   return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>;
-}
-
-function getPath(target: unknown, path: string): unknown {
-  let node: any = target;
-  for (const part of path.split('.')) {
-    if (node === undefined || node === null) return undefined;
-    node = node[part];
-  }
-  return node;
 }
 
 /** Up to two decimals, no trailing zeros: 90 → "90", 1.5 → "1.5", 12.345 → "12.35". */
