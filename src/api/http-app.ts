@@ -142,7 +142,8 @@ export async function createHttpApp(module: unknown, options: HttpAppOptions): P
       await reply.status(401).headers(error.headers).send(error.body());
       return reply;
     }
-    if (req.routeOptions.url === undefined) {
+    // `/v1/models/` matches `/v1/models/:id` with an empty id: it is treated as matching no route.
+    if (req.routeOptions.url === undefined || Object.values((req.params ?? {}) as Record<string, string>).includes('')) {
       // As vLLM (Starlette) does: a path with a trailing slash redirects to the route without it.
       const location = withoutTrailingSlash(req.url);
       if (location && fastify.hasRoute({ method: req.method as 'GET', url: location.split('?')[0] })) {

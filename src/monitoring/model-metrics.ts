@@ -2,7 +2,7 @@ import { MetricsRegistry } from './metrics-registry';
 import { EfficiencyView, ModelSeries, StreamCapView, StreamOutcome, UpstreamView } from './model-series';
 
 /** Endpoints a request is counted under: a fixed set, never taken from the request. */
-export type Endpoint = 'chat_completions' | 'completions' | 'models';
+export type Endpoint = 'chat_completions' | 'completions' | 'models' | 'responses' | 'embeddings' | 'tokenize' | 'detokenize';
 
 /**
  * One model's view of the metrics: the hot path's only metrics API. The `model` label is the

@@ -8,14 +8,24 @@ import { EngineFailure } from '../services/core/vllm-engine/engine-failure';
 import { engineFailureToApiError } from '../services/core/vllm-engine/engine-failure-to-api-error';
 import { readBody } from '../services/core/vllm-engine/read-body';
 import { EngineReply } from '../services/core/vllm-engine/vllm-engine';
+import { isResponsesFinalEvent } from '../services/streaming/sse-event-splitter';
 import { ResponseStreamer } from '../services/streaming/response-streamer';
 import { StreamOutcome } from '../services/streaming/stream-outcome';
 import { Answer } from './answer';
 import { InFlightRequests } from './in-flight-requests';
 import { ModelDirectory } from './model-directory';
 
+/** Where a request goes on the engine. */
+interface Target {
+  method: 'GET' | 'POST';
+  path: string;
+}
+
 /** Events merged into one write when a model sets no `response_chunk_size`. */
 const DEFAULT_MERGED_EVENTS = 16;
+
+/** Endpoints whose streams take `stream_options.include_usage`. */
+const USAGE_OPTION_ENDPOINTS: ReadonlySet<Endpoint> = new Set(['chat_completions', 'completions']);
 
 const PROMPT_TOKENS = /"prompt_tokens":\s*(\d+)/;
 const COMPLETION_TOKENS = /"completion_tokens":\s*(\d+)/;
@@ -48,6 +58,7 @@ export class CompletionForwarder {
     raw: Buffer | undefined,
     signal: AbortSignal,
     record: RequestRecord = new RequestRecord(''),
+    method: 'GET' | 'POST' = 'POST',
   ): Promise<Answer> {
     const context = model.config.model.max_model_len;
     for (const param of ['max_tokens', 'max_completion_tokens'] as const) {
@@ -58,7 +69,9 @@ export class CompletionForwarder {
     const stream = body.stream === true;
     // Every stream's tokens are counted: the engine is asked for usage even when the client
     // did not ask, and the usage chunk is then kept from the client.
-    const addUsage = stream && body.stream_options?.include_usage !== true;
+    // Only chat and completions streams carry OpenAI's `stream_options` (Responses streams end
+    // with their usage in `response.completed`).
+    const addUsage = stream && USAGE_OPTION_ENDPOINTS.has(endpoint) && body.stream_options?.include_usage !== true;
     const release = await model.admission.admit({ stream }, signal).catch((error: unknown) => {
       // A 429 is an answer too: requests_total counts it.
       model.metrics.refused(endpoint, error instanceof ApiError ? error.status : 500);
@@ -83,7 +96,7 @@ export class CompletionForwarder {
     let settledByStream = false;
     try {
       const upstreamBody = addUsage ? { ...body, stream_options: { ...(body.stream_options ?? {}), include_usage: true } } : body;
-      const { upstream, answeredBy } = await this.callWithFallbacks(model, path, upstreamBody, addUsage ? undefined : raw, abort.signal, stream, record.id);
+      const { upstream, answeredBy } = await this.callWithFallbacks(model, { method, path }, upstreamBody, addUsage ? undefined : raw, abort.signal, stream, record.id);
       record.model = answeredBy.id;
       // Which model answered: this one, or one of its fallbacks; the request id is ours.
       const headers: Record<string, string> = { ...upstream.headers, 'x-citadel-model': answeredBy.id };
@@ -91,7 +104,7 @@ export class CompletionForwarder {
       if (stream && upstream.status === 200 && upstream.contentType.startsWith('text/event-stream')) {
         status = 200;
         settledByStream = true;
-        return { kind: 'stream', headers, noDelay: model.config.realtime?.low_latency_mode ?? true, events: this.relay(model, upstream, signal, abort, started, addUsage, record, settle) };
+        return { kind: 'stream', headers, noDelay: model.config.realtime?.low_latency_mode ?? true, events: this.relay(model, upstream, signal, abort, started, addUsage, endpoint, record, settle) };
       }
       // Not a stream (or vLLM refused the stream with a JSON error): relay status and body.
       const answer = await readBody(upstream.body);
@@ -117,17 +130,19 @@ export class CompletionForwarder {
    */
   private async callWithFallbacks(
     model: ModelService,
-    path: string,
+    target: Target,
     body: Record<string, any>,
     raw: Buffer | undefined,
     signal: AbortSignal,
     stream: boolean,
     requestId: string,
   ): Promise<{ upstream: EngineReply; answeredBy: ModelService }> {
+    // A GET (a stored response) has no body.
+    const payloadFor = (m: ModelService) => (target.method === 'GET' ? undefined : JSON.stringify({ ...body, model: m.servedName }));
     try {
       // The body goes upstream as the client sent it, unless `model` must become the served name.
-      const payload = raw && body.model === model.servedName ? raw : JSON.stringify({ ...body, model: model.servedName });
-      return { upstream: await this.call(model, path, payload, signal, stream, requestId), answeredBy: model };
+      const payload = target.method === 'POST' && raw && body.model === model.servedName ? raw : payloadFor(model);
+      return { upstream: await this.call(model, target, payload, signal, stream, requestId), answeredBy: model };
     } catch (error) {
       // Only where the request reached no engine: every replica known down, or refusing connections.
       if (!(error instanceof ApiError && (error.code === 'engine_unavailable' || error.code === 'engine_unreachable'))) throw error;
@@ -135,7 +150,7 @@ export class CompletionForwarder {
         const fallback = this.directory?.get(id);
         if (!fallback?.engine.upstreams().some((u) => u.up && u.circuit !== 'open')) continue;
         try {
-          const upstream = await this.call(fallback, path, JSON.stringify({ ...body, model: fallback.servedName }), signal, stream, requestId);
+          const upstream = await this.call(fallback, target, payloadFor(fallback), signal, stream, requestId);
           return { upstream, answeredBy: fallback };
         } catch {
           // The next fallback, if any.
@@ -145,9 +160,9 @@ export class CompletionForwarder {
     }
   }
 
-  private async call(model: ModelService, path: string, payload: Buffer | string, signal: AbortSignal, stream: boolean, requestId: string): Promise<EngineReply> {
+  private async call(model: ModelService, target: Target, payload: Buffer | string | undefined, signal: AbortSignal, stream: boolean, requestId: string): Promise<EngineReply> {
     try {
-      return await model.engine.call({ method: 'POST', path, body: payload, signal, stream, requestId: requestId || undefined });
+      return await model.engine.call({ method: target.method, path: target.path, body: payload, signal, stream, requestId: requestId || undefined });
     } catch (error) {
       if (!(error instanceof EngineFailure)) throw error;
       // A client that left, or a resource this process lacks, is not the engine's fault.
@@ -163,6 +178,7 @@ export class CompletionForwarder {
     abort: AbortController,
     started: number,
     dropUsageChunk: boolean,
+    endpoint: Endpoint,
     record: RequestRecord,
     settle: () => void,
   ): AsyncGenerator<Buffer, void, undefined> {
@@ -179,6 +195,7 @@ export class CompletionForwarder {
         maxMergedEvents: realtime?.response_chunk_size ?? DEFAULT_MERGED_EVENTS,
         firstEventTimeoutMs: model.config.engine.timeouts.first_token_ms - (performance.now() - started),
         dropUsageChunk,
+        isFinalEvent: endpoint === 'responses' ? isResponsesFinalEvent : undefined,
         idleTimeoutMs: realtime ? realtime.connection_timeout_seconds * 1000 : model.config.engine.timeouts.idle_ms,
         observer: {
           firstEvent: () => metrics.firstToken((performance.now() - started) / 1000),

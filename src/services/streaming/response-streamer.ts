@@ -30,6 +30,8 @@ export interface RelayOptions {
    * observer and not relayed; every other byte is.
    */
   dropUsageChunk?: boolean;
+  /** The event after which the stream is complete: `data: [DONE]` unless told (Responses streams end otherwise). */
+  isFinalEvent?: (event: Buffer) => boolean;
   observer?: StreamObserver;
 }
 
@@ -64,6 +66,7 @@ export class ResponseStreamer {
     let idleTimer = setTimeout(onTimeout, Math.max(0, options.firstEventTimeoutMs));
     const splitter = new SseEventSplitter();
     let sawDone = false;
+    const isFinal = options.isFinalEvent ?? isDoneEvent;
     let first = true;
     // Stays so when the consumer stops pulling: the client is gone.
     let outcome: StreamOutcome = 'client_aborted';
@@ -82,7 +85,7 @@ export class ResponseStreamer {
           for (let i = 0; i < events.length; i += options.maxMergedEvents) {
             const group = events.slice(i, i + options.maxMergedEvents);
             for (const event of group) {
-              if (isDoneEvent(event)) sawDone = true;
+              if (isFinal(event)) sawDone = true;
               else if (!options.dropUsageChunk && observer?.usage && hasUsage(event)) this.reportUsage(event, observer);
             }
             if (first) {

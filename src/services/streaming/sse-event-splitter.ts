@@ -47,3 +47,10 @@ const DONE = Buffer.from('data: [DONE]');
 export function isDoneEvent(event: Buffer): boolean {
   return event.length >= DONE.length && event.subarray(0, DONE.length).equals(DONE);
 }
+
+const RESPONSES_FINAL = ['response.completed', 'response.incomplete', 'response.failed'].map((type) => Buffer.from(`event: ${type}\n`));
+
+/** True for the event that ends a Responses API stream (it sends no `[DONE]`). */
+export function isResponsesFinalEvent(event: Buffer): boolean {
+  return RESPONSES_FINAL.some((prefix) => event.length >= prefix.length && event.subarray(0, prefix.length).equals(prefix));
+}
