@@ -92,9 +92,9 @@ describe('OpenAI SDK against the server (all four models, simulated engines)', (
   });
 
   it('raises BadRequestError for invalid input, naming the parameter', async () => {
-    const error = await clients.gateway.chat.completions.create({ model: 'phi-3-mini', messages: [{ role: 'user', content: 'x' }], temperature: 5 }).catch((e: unknown) => e);
+    const error = await clients.gateway.chat.completions.create({ model: 'phi-3-mini', messages: [{ role: 'user', content: 'x' }], max_tokens: 0 }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(OpenAI.BadRequestError);
-    expect((error as InstanceType<typeof OpenAI.BadRequestError>).param).toBe('temperature');
+    expect((error as InstanceType<typeof OpenAI.BadRequestError>).param).toBe('max_tokens');
   });
 
   it('raises BadRequestError when the prompt does not fit the context (vLLM\'s 400 relayed, stream or not)', async () => {

@@ -33,14 +33,7 @@ describe('request validation on a model port', () => {
     ['max_tokens 0', 'max_tokens', chat({ max_tokens: 0 })],
     ['max_tokens not an integer', 'max_tokens', chat({ max_tokens: 1.5 })],
     ['max_tokens over the context', 'max_tokens', chat({ max_tokens: 5000 })],
-    ['temperature above 2', 'temperature', chat({ temperature: 2.5 })],
-    ['temperature negative', 'temperature', chat({ temperature: -1 })],
-    ['temperature a string', 'temperature', chat({ temperature: 'hot' })],
-    ['top_p above 1', 'top_p', chat({ top_p: 1.5 })],
-    ['n 0', 'n', chat({ n: 0 })],
-    ['n 500', 'n', chat({ n: 500 })],
     ['stream not a boolean', 'stream', chat({ stream: 'yes' })],
-    ['stop with five strings', 'stop', chat({ stop: ['a', 'b', 'c', 'd', 'e'] })],
     ['model not a string', 'model', chat({ model: 7 })],
   ])('chat: %s → 400 naming %s', async (_name, param, body) => {
     const res = await post('/v1/chat/completions', body);

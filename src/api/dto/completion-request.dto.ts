@@ -1,4 +1,4 @@
-import { IsBoolean, IsDefined, IsInt, IsOptional, Max, Min } from 'class-validator';
+import { IsDefined } from 'class-validator';
 import { CustomRule } from './custom-rule';
 import { SamplingParamsDto } from './sampling-params.dto';
 
@@ -17,10 +17,4 @@ const IsPrompt = () =>
 export class CompletionRequestDto extends SamplingParamsDto {
   @IsDefined({ message: 'prompt is required' }) @IsPrompt()
   prompt!: string | string[] | number[] | number[][];
-
-  @IsOptional() @IsBoolean({ message: 'echo must be a boolean' })
-  echo?: boolean;
-
-  @IsOptional() @IsInt({ message: 'logprobs must be an integer' }) @Min(0, { message: 'logprobs must be between 0 and 5' }) @Max(5, { message: 'logprobs must be between 0 and 5' })
-  logprobs?: number;
 }

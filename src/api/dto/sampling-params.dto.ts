@@ -1,6 +1,5 @@
 import { Nested } from './nested';
-import { IsBoolean, IsIn, IsInt, IsNumber, IsObject, IsOptional, IsString, Max, Min, ValidateNested } from 'class-validator';
-import { IsStringOrStringList } from './is-string-or-string-list';
+import { IsBoolean, IsIn, IsInt, IsObject, IsOptional, IsString, Min, ValidateNested } from 'class-validator';
 
 export class StreamOptionsDto {
   @IsOptional() @IsBoolean({ message: 'stream_options.include_usage must be a boolean' })
@@ -8,8 +7,10 @@ export class StreamOptionsDto {
 }
 
 /**
- * The fields both completion endpoints share, with OpenAI's ranges. Unknown fields are allowed
- * and passed through: vLLM accepts many extra sampling parameters.
+ * The fields of both completion endpoints that the gateway reads itself: `model` (it routes by
+ * it), `max_tokens` (checked against the context), `stream` and `stream_options` (they decide
+ * the relay). Every other field and range (temperature, top_p, n, stop, penalties, seed,
+ * logprobs, …) is the engine's to judge, and its 400 is relayed: never stricter than vLLM.
  */
 export class SamplingParamsDto {
   @IsOptional() @IsString({ message: 'model must be a string' })
@@ -18,39 +19,11 @@ export class SamplingParamsDto {
   @IsOptional() @IsInt({ message: 'max_tokens must be an integer' }) @Min(1, { message: 'max_tokens must be at least 1' })
   max_tokens?: number;
 
-  @IsOptional() @IsNumber({ allowNaN: false, allowInfinity: false }, { message: 'temperature must be a number' })
-  @Min(0, { message: 'temperature must be between 0 and 2' }) @Max(2, { message: 'temperature must be between 0 and 2' })
-  temperature?: number;
-
-  @IsOptional() @IsNumber({ allowNaN: false, allowInfinity: false }, { message: 'top_p must be a number' })
-  @Min(0, { message: 'top_p must be between 0 and 1' }) @Max(1, { message: 'top_p must be between 0 and 1' })
-  top_p?: number;
-
-  @IsOptional() @IsInt({ message: 'n must be an integer' }) @Min(1, { message: 'n must be between 1 and 128' }) @Max(128, { message: 'n must be between 1 and 128' })
-  n?: number;
-
   @IsOptional() @IsBoolean({ message: 'stream must be a boolean' })
   stream?: boolean;
 
   @IsOptional() @IsObject({ message: 'stream_options must be an object' }) @ValidateNested() @Nested(() => StreamOptionsDto)
   stream_options?: StreamOptionsDto;
-
-  @IsOptional() @IsStringOrStringList(4, 'stop must be a string or a list of up to 4 strings')
-  stop?: string | string[];
-
-  @IsOptional() @IsNumber({ allowNaN: false, allowInfinity: false }, { message: 'presence_penalty must be a number' })
-  @Min(-2, { message: 'presence_penalty must be between -2 and 2' }) @Max(2, { message: 'presence_penalty must be between -2 and 2' })
-  presence_penalty?: number;
-
-  @IsOptional() @IsNumber({ allowNaN: false, allowInfinity: false }, { message: 'frequency_penalty must be a number' })
-  @Min(-2, { message: 'frequency_penalty must be between -2 and 2' }) @Max(2, { message: 'frequency_penalty must be between -2 and 2' })
-  frequency_penalty?: number;
-
-  @IsOptional() @IsInt({ message: 'seed must be an integer' })
-  seed?: number;
-
-  @IsOptional() @IsString({ message: 'user must be a string' })
-  user?: string;
 }
 
 export const CHAT_ROLES = ['system', 'developer', 'user', 'assistant', 'tool', 'function'] as const;
