@@ -21,7 +21,10 @@ export function useLimitedJsonParser(app: NestFastifyApplication, bodyLimit: num
     let parsed: unknown;
     try {
       parsed = secureJson.parse(body, undefined, { protoAction: 'error', constructorAction: 'error' });
-    } catch {
+    } catch (error) {
+      if ((error as Error).message.includes('prototype')) {
+        return done(ApiError.invalid('The request body has a "__proto__" or "constructor.prototype" key, which is refused.', null, 'invalid_json'));
+      }
       return done(ApiError.invalid('We could not parse the JSON body of your request.', null, 'invalid_json'));
     }
     done(null, parsed);

@@ -3,6 +3,9 @@ import { validateSync, ValidationError } from 'class-validator';
 import { ApiError } from '../common/api-error';
 import { instantiate } from './dto/nested';
 
+/** class-validator's type checks. */
+const TYPE_RULES: ReadonlySet<string> = new Set(['isDefined', 'isArray', 'isString', 'isInt', 'isNumber', 'isBoolean', 'isObject']);
+
 /** `messages.0.role` → `messages[0].role`, as OpenAI names parameters. */
 function paramPath(path: string[]): string {
   return path.reduce((acc, part) => (/^\d+$/.test(part) ? `${acc}[${part}]` : acc ? `${acc}.${part}` : part), '');
@@ -12,7 +15,9 @@ function firstProblem(errors: ValidationError[], path: string[] = []): { param: 
   for (const error of errors) {
     const here = [...path, error.property];
     if (error.constraints) {
-      const message = Object.values(error.constraints)[0];
+      // When several rules fail, the type is the one to name ("must be a list", not "at most 10000").
+      const typeRule = Object.keys(error.constraints).find((k) => TYPE_RULES.has(k));
+      const message = typeRule ? error.constraints[typeRule] : Object.values(error.constraints)[0];
       return { param: paramPath(here), message };
     }
     const nested = firstProblem(error.children ?? [], here);
@@ -45,7 +50,7 @@ export class OpenAIValidationPipe implements PipeTransform {
     }
     const dto = metadata.metatype;
     if (!dto || dto === Object) return value;
-    const errors = validateSync(instantiate(dto as new () => object, value as Record<string, unknown>), { stopAtFirstError: true, forbidUnknownValues: false });
+    const errors = validateSync(instantiate(dto as new () => object, value as Record<string, unknown>), { forbidUnknownValues: false });
     if (errors.length) throw toApiError(errors);
     return value;
   }

@@ -1,4 +1,4 @@
-import { PLOT_WIDTH, renderOverheadSvg, svgToPng } from './overhead-plot';
+import { niceCeil, PLOT_WIDTH, renderOverheadSvg, svgToPng } from './overhead-plot';
 
 describe('overhead plot', () => {
   const ramp = (from: number, n: number) => Array.from({ length: n }, (_, i) => from + i / n);
@@ -22,5 +22,17 @@ describe('overhead plot', () => {
     const png = svgToPng(renderOverheadSvg(panels, 'footer'));
     expect(png.subarray(1, 4).toString('ascii')).toBe('PNG');
     expect(png.readUInt32BE(16)).toBe(PLOT_WIDTH);
+  });
+});
+
+describe('niceCeil', () => {
+  it.each([
+    [6.77376, 7],
+    [45.59, 50],
+    [0.123, 0.15],
+    [10, 10],
+    [0, 1],
+  ])('%p → %p', (x, nice) => {
+    expect(niceCeil(x)).toBe(nice);
   });
 });

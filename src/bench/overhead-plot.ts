@@ -43,7 +43,7 @@ export function overheadChartOption(panels: PlotPanel[], footer: string): echart
     const top = i * PANEL_HEIGHT;
     const paths = (Object.entries(panel.samples) as [PathId, number[]][]).filter(([, values]) => values.length > 0);
     const tails = paths.map(([, values]) => percentile(values, panel.clipPercentile ?? 99.5) as number);
-    const xMax = panel.xMax ?? (tails.length ? Math.max(...tails) * 1.05 : 1);
+    const xMax = panel.xMax ?? (tails.length ? niceCeil(Math.max(...tails) * 1.05) : 1);
     titles.push({ text: panel.title, left: 'center', top: top + 6, textStyle: { fontSize: 15 } });
     grids.push({ left: 64, right: 24, top: top + 48, height: PANEL_HEIGHT - 108 });
     xAxes.push({ gridIndex: i, type: 'value', min: panel.xMin ?? 0, max: xMax, name: panel.xLabel, nameLocation: 'middle', nameGap: 28, splitLine: { show: true } });
@@ -86,4 +86,11 @@ export function renderOverheadSvg(panels: PlotPanel[], footer: string): string {
 /** An SVG as PNG, at its own size (text in the machine's fonts). */
 export function svgToPng(svg: string): Buffer {
   return new Resvg(svg, { background: '#ffffff', font: { loadSystemFonts: true, defaultFontFamily: 'DejaVu Sans' } }).render().asPng();
+}
+
+/** `x` rounded up to a round axis end: 6.77 → 7, 45.6 → 50, 0.123 → 0.15. */
+export function niceCeil(x: number): number {
+  if (!(x > 0)) return 1;
+  const step = 10 ** Math.floor(Math.log10(x)) / 2;
+  return Number((Math.ceil(x / step) * step).toPrecision(12));
 }

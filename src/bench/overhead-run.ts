@@ -10,7 +10,7 @@ import { loadCitadelConfig } from '../config/config-loader';
 import { analyzeOverhead, OverheadAnalysis, plotSamples } from './overhead-analysis';
 import { runOverhead } from './overhead-harness';
 import { renderOverheadMarkdown } from './overhead-markdown';
-import { renderOverheadSvg, svgToPng } from './overhead-plot';
+import { niceCeil, renderOverheadSvg, svgToPng } from './overhead-plot';
 import type { OverheadRaw } from './overhead-types';
 import { stderrProgress } from './progress';
 import { BENCH_DIR } from './prompts';
@@ -107,7 +107,7 @@ export function writeOverheadOutputs(raw: OverheadRaw, outDir: string, reportsDi
   const samples = plotSamples(raw);
   const s = raw.settings;
   // The gap axis is centred on the nominal spacing, as wide as the worst path's p99.9 distortion.
-  const spread = Math.max(2, ...Object.values(samples.gaps).map((g) => (gapDistortion(g ?? [], s.tokenMs, 99.9) ?? 0) * 1.1));
+  const spread = niceCeil(Math.max(2, ...Object.values(samples.gaps).map((g) => (gapDistortion(g ?? [], s.tokenMs, 99.9) ?? 0) * 1.1)));
   const figure = renderOverheadSvg(
     [
       { title: 'Latency CDF, one connection', xLabel: 'latency, ms (axis ends at the slowest p99)', samples: samples.c1, counts: samples.c1Requests, clipPercentile: 99 },

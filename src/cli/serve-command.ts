@@ -60,10 +60,17 @@ export async function runServeCommand(argv: string[]): Promise<number> {
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
-  await orchestrator.start();
   // SIGHUP (systemd's ExecReload): re-read the config and apply what can change live; a config
-  // that fails validation is refused with its reasons and the running one stays.
+  // that fails validation is refused with its reasons and the running one stays. The listener is
+  // installed before the start, so a SIGHUP then never meets Node's default action (exit): it is
+  // applied once the start is over.
+  let started = false;
+  let reloadPending = false;
   const reload = () => {
+    if (!started) {
+      reloadPending = true;
+      return;
+    }
     try {
       const next = loadConfigForCommand(loadOptions);
       const { applied, needsRestart } = orchestrator.reload(next);
@@ -74,6 +81,9 @@ export async function runServeCommand(argv: string[]): Promise<number> {
     }
   };
   process.on('SIGHUP', reload);
+  await orchestrator.start();
+  started = true;
+  if (reloadPending) reload();
   const signal = await stopped;
   process.off('SIGHUP', reload);
   logger.log(`${signal}: stopping (requests in flight finish first; ${signal} again after ${REPEAT_MS / 1000} s stops at once)`);

@@ -109,8 +109,9 @@ describe('seed 1.4: OpenChat-3.5, ab -n 200 -c 20 and 50 concurrent users', () =
       fetch(url, {
         method: 'POST',
         headers: { 'content-type': 'application/json' },
-        // ignore_eos (vLLM's): every stream runs its 100 tokens, none ends early and frees its slot.
-        body: JSON.stringify({ messages: [{ role: 'user', content: `Concurrent test ${i}` }], max_tokens: 100, ignore_eos: true, stream: true }),
+        // ignore_eos (vLLM's): every stream runs its 400 tokens (a few seconds at the profile's
+        // ~5 ms per token), none ends early and frees its slot before the 51st is tried.
+        body: JSON.stringify({ messages: [{ role: 'user', content: `Concurrent test ${i}` }], max_tokens: 400, ignore_eos: true, stream: true }),
       });
     const streams = await Promise.all(Array.from({ length: 50 }, (_, i) => open(i)));
     expect(streams.map((s) => s.status)).toEqual(Array(50).fill(200));

@@ -23,7 +23,8 @@ const COMPLETION = JSON.stringify({ id: 'cmpl-1', object: 'text_completion', cre
 const BUSY = JSON.stringify({ error: { message: 'busy', type: 'rate_limit_exceeded', param: null, code: 429 } });
 
 /**
- * Which engine headers reach the client, on every path: `Retry-After` and `x-request-id`, on a
+ * Which engine headers reach the client, on every path: `Retry-After` (and `x-request-id`, where
+ * the request's own id, sent to the engine, takes precedence), on a
  * JSON answer, on an error answer, on a stream refused with JSON, and on a fallback's answer is
  * the same code path (the answering engine's reply). Our retry honours Retry-After: within
  * `engine.retry.max_delay_ms` it waits that long and tries again; beyond it the client gets the
@@ -45,7 +46,8 @@ describe('engine headers: Retry-After and x-request-id', () => {
     return server.models[0].url;
   }
 
-  const post = (url: string, body: object) => fetch(`${url}/v1/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ prompt: 'x', max_tokens: 1, ...body }) });
+  const post = (url: string, body: object, headers: Record<string, string> = {}) =>
+    fetch(`${url}/v1/completions`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify({ prompt: 'x', max_tokens: 1, ...body }) });
 
   it('relays a 429 with Retry-After: 7 (beyond max_delay_ms) at once, with the header, for JSON and for a stream refused with JSON', async () => {
     const url = await serveWith((req, res) => {
@@ -56,20 +58,24 @@ describe('engine headers: Retry-After and x-request-id', () => {
       const res = await post(url, { stream });
       expect(res.status).toBe(429);
       expect(res.headers.get('retry-after')).toBe('7');
-      expect(res.headers.get('x-request-id')).toBe('router-42');
+      // The request's own id wins over the engine's (the engine was sent ours: vLLM echoes it).
+      expect(res.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
     }
   });
 
-  it('waits for a Retry-After within max_delay_ms (1 s) and retries, then relays the answer with its x-request-id', async () => {
-    const url = await serveWith((req, res, n) => {
+  it('waits for a Retry-After within max_delay_ms (1 s) and retries, then answers with the request id the engine was sent', async () => {
+    const ids: string[] = [];
+    const url = await serveWith((req, res) => {
       if (req.url === '/health') return res.writeHead(200).end();
-      if (n === 0) return res.writeHead(503, { 'content-type': 'application/json', 'retry-after': '1' }).end(BUSY);
+      ids.push(String(req.headers['x-request-id']));
+      if (ids.length === 1) return res.writeHead(503, { 'content-type': 'application/json', 'retry-after': '1' }).end(BUSY);
       res.writeHead(200, { 'content-type': 'application/json', 'x-request-id': 'router-43' }).end(COMPLETION);
     });
     const started = Date.now();
-    const res = await post(url, {});
+    const res = await post(url, {}, { 'x-request-id': 'client-43' });
     expect(res.status).toBe(200);
-    expect(res.headers.get('x-request-id')).toBe('router-43');
+    expect(res.headers.get('x-request-id')).toBe('client-43');
+    expect(ids).toEqual(['client-43', 'client-43']);
     // The second attempt came after the engine's Retry-After, not after a ~50 ms backoff.
     expect(Date.now() - started).toBeGreaterThanOrEqual(950);
   });

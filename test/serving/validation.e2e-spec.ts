@@ -54,6 +54,22 @@ describe('request validation on a model port', () => {
     expect(res.body.error.param).toBe('prompt');
   });
 
+  it.each([
+    ['messages not a list', { messages: 'hi' }, /messages must be a list of messages/],
+    ['messages null', { messages: null }, /messages must be a list of messages/],
+    ['messages missing', {}, /messages must be a list of messages/],
+  ])('names the type when a value has the wrong type: %s', async (_name, body, message) => {
+    const res = await post('/v1/chat/completions', body);
+    expect(res.status).toBe(400);
+    expect(res.body.error.message).toMatch(message);
+  });
+
+  it('says why a body with a "__proto__" key is refused', async () => {
+    const res = await post('/v1/chat/completions', '{"messages":[{"role":"user","content":"hi"}],"__proto__":{"x":1}}');
+    expect(res.status).toBe(400);
+    expect(res.body.error.message).toMatch(/__proto__/);
+  });
+
   it('malformed JSON → 400', async () => {
     const res = await post('/v1/chat/completions', '{"messages": [');
     expect(res.status).toBe(400);
