@@ -72,6 +72,25 @@ describe('SSE streaming', () => {
     await waitFor(async () => (await engineMetric(engine, 'vllm:num_requests_running')) === 0, 5_000, 'the engine to drop the aborted request');
   });
 
+  it('aborts the upstream request when the client disconnects mid-stream from a Responses stream (the same forwarding path)', async () => {
+    await new Promise<void>((resolve, reject) => {
+      const req = request(`${url}/v1/responses`, { method: 'POST', headers: { 'content-type': 'application/json' } }, (res) => {
+        res.once('data', () => {
+          engineMetric(engine, 'vllm:num_requests_running')
+            .then((running) => {
+              expect(running).toBe(1);
+              req.destroy();
+              resolve();
+            })
+            .catch(reject);
+        });
+      });
+      req.on('error', () => undefined);
+      req.end(JSON.stringify({ input: 'Streaming test', max_output_tokens: 2000, stream: true }));
+    });
+    await waitFor(async () => (await engineMetric(engine, 'vllm:num_requests_running')) === 0, 5_000, 'the engine to drop the aborted request');
+  });
+
   it('aborts the upstream request when the client leaves before the first byte', async () => {
     // An engine (or a proxy in front of it) that has not even sent its headers.
     await setFaults(engine, { hangBeforeHeaders: true });
