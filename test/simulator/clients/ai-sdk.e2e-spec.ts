@@ -7,15 +7,11 @@
 import { createOpenAICompatible } from '@ai-sdk/openai-compatible';
 import Ajv from 'ajv';
 import { APICallError, generateObject, generateText, jsonSchema, streamText, tool } from 'ai';
-import { ADD_PARAMETERS, MIXTRAL, OPENCHAT, PERSON_SCHEMA, SimPair, startSimPair, WEATHER_PARAMETERS } from './sim-processes';
+import { ADD_PARAMETERS, MIXTRAL, OPENCHAT, PERSON_SCHEMA, simPairForSuite, WEATHER_PARAMETERS } from './sim-processes';
 
 const ajv = new Ajv({ strict: false });
 
-let sims: SimPair;
-beforeAll(async () => {
-  sims = await startSimPair();
-}, 30_000);
-afterAll(() => sims?.stop());
+const sims = simPairForSuite();
 
 const provider = (url: string) =>
   createOpenAICompatible({ name: 'vllm', baseURL: `${url}/v1`, apiKey: 'x', supportsStructuredOutputs: true, includeUsage: true });

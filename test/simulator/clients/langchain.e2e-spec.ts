@@ -5,15 +5,11 @@
  */
 import { ChatOpenAI } from '@langchain/openai';
 import Ajv from 'ajv';
-import { OPENCHAT, PERSON_SCHEMA, SimPair, startSimPair, TOOLS, WEATHER_PARAMETERS } from './sim-processes';
+import { OPENCHAT, PERSON_SCHEMA, simPairForSuite, TOOLS, WEATHER_PARAMETERS } from './sim-processes';
 
 const ajv = new Ajv({ strict: false });
 
-let sims: SimPair;
-beforeAll(async () => {
-  sims = await startSimPair();
-}, 30_000);
-afterAll(() => sims?.stop());
+const sims = simPairForSuite();
 
 const chat = (extra: Record<string, unknown> = {}) =>
   new ChatOpenAI({ model: OPENCHAT, apiKey: 'x', maxRetries: 0, configuration: { baseURL: `${sims.openchat}/v1` }, ...extra });

@@ -9,18 +9,14 @@ import OpenAI5 from 'openai';
 import { zodResponseFormat } from 'openai/helpers/zod';
 import OpenAILatest from 'openai-latest';
 import { z } from 'zod';
-import { MIXTRAL, OPENCHAT, PERSON_SCHEMA, SimPair, startSimPair, TOOLS, WEATHER_PARAMETERS } from './sim-processes';
+import { MIXTRAL, OPENCHAT, PERSON_SCHEMA, simPairForSuite, TOOLS, WEATHER_PARAMETERS } from './sim-processes';
 
 const ajv = new Ajv({ strict: false });
 const valid = (schema: object, value: unknown) => ajv.validate(schema, value) || ajv.errorsText();
 const schemaOf = (name: string) => TOOLS.find((t) => t.function.name === name)!.function.parameters;
 const messages = [{ role: 'user' as const, content: 'What is the weather in Paris?' }];
 
-let sims: SimPair;
-beforeAll(async () => {
-  sims = await startSimPair();
-}, 30_000);
-afterAll(() => sims?.stop());
+const sims = simPairForSuite();
 
 // openai 7 declares Node >= 22; it runs on this Node (20) for everything used here.
 describe.each([

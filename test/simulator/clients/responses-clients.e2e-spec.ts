@@ -6,13 +6,9 @@
  */
 import OpenAI5 from 'openai';
 import OpenAILatest from 'openai-latest';
-import { MIXTRAL, OPENCHAT, SimPair, startSimPair, TOOLS } from './sim-processes';
+import { MIXTRAL, OPENCHAT, simPairForSuite, TOOLS } from './sim-processes';
 
-let sims: SimPair;
-beforeAll(async () => {
-  sims = await startSimPair();
-}, 30_000);
-afterAll(() => sims?.stop());
+const sims = simPairForSuite();
 
 describe.each([
   ['openai 5', OpenAI5 as unknown as typeof OpenAI5],

@@ -23,6 +23,16 @@ export async function startSimPair(): Promise<SimPair> {
   return { mixtral: m, openchat: o, stop: async () => void (await Promise.all([mixtral.stop(), openchat.stop()])) };
 }
 
+/** The pair for one test file: started before its tests, stopped after; filled in at the start. */
+export function simPairForSuite(): SimPair {
+  const sims = {} as SimPair;
+  beforeAll(async () => {
+    Object.assign(sims, await startSimPair());
+  }, 30_000);
+  afterAll(() => sims.stop?.());
+  return sims;
+}
+
 /** Tools every client test offers: a function with a required enum, and one with numbers. */
 export const WEATHER_PARAMETERS = {
   type: 'object',
