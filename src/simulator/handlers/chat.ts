@@ -48,13 +48,14 @@ export async function handleChat(ctx: SimContext, req: IncomingMessage, res: Ser
     tokenPieces: (text: string) => tokenizer.pieces(text),
     eosText: tokenizer.family.eosToken,
   };
+  const promptTexts = r.messages.map((m) => m.content);
   const lastRole = r.messages.length > 0 ? r.messages[r.messages.length - 1].role : null;
   const choices: ChatChoicePlan[] = Array.from({ length: r.n }, (_, i) => {
     const choiceSeed = mix32(seed, i);
     // A named or required tool choice constrains the output to the tools' schemas, over any response_format.
     const tools = r.toolRequest ? planToolText(r.toolRequest, choiceSeed, lastRole, params.tokenPieces) : null;
     if (tools) return { plan: planChoice(params, i, tools.pieces), tools };
-    const fixed = r.constraint ? tokenizer.pieces(constrainedText(r.constraint, choiceSeed)) : undefined;
+    const fixed = r.constraint ? tokenizer.pieces(constrainedText(r.constraint, choiceSeed, promptTexts)) : undefined;
     return { plan: planChoice(params, i, fixed), tools: null };
   });
 

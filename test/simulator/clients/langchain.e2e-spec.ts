@@ -42,6 +42,20 @@ describe('LangChain.js ChatOpenAI', () => {
     }
   });
 
+  it('withStructuredOutput (jsonMode) sends only response_format json_object; the answer follows the schema the prompt gives (a heuristic), else a generic object', async () => {
+    // LangChain puts no schema in the request in json mode (chat_models/base.js): the user writes it
+    // into the prompt, as its docs show. vLLM's json_object grammar allows any object; the model
+    // writes the one the prompt asks for (vllm/entrypoints/openai/protocol.py, response_format).
+    const prompt = `Describe a person. Answer with a JSON object valid against this JSON schema: ${JSON.stringify(PERSON_SCHEMA)}`;
+    for (const seed of [1, 2, 3]) {
+      const out: unknown = await chat({ seed }).withStructuredOutput(PERSON_SCHEMA, { method: 'jsonMode' }).invoke(prompt);
+      expect(ajv.validate(PERSON_SCHEMA, out)).toBe(true);
+    }
+    const free: unknown = await chat({ seed: 4 }).withStructuredOutput(PERSON_SCHEMA, { method: 'jsonMode' }).invoke('Describe a person, in JSON');
+    expect(typeof free).toBe('object');
+    expect(ajv.validate(PERSON_SCHEMA, free)).toBe(false);
+  });
+
   it('logprobs: response_metadata carries vLLM\'s content entries with top_logprobs', async () => {
     const msg = await chat({ seed: 3, maxTokens: 5, logprobs: true, topLogprobs: 2 }).invoke('Say something');
     const content = (msg.response_metadata as { logprobs: { content: Array<{ token: string; logprob: number; top_logprobs: unknown[] }> } }).logprobs.content;
