@@ -5,6 +5,7 @@
  */
 import { ChatOpenAI } from '@langchain/openai';
 import Ajv from 'ajv';
+import { z } from 'zod';
 import { OPENCHAT, PERSON_SCHEMA, simPairForSuite, TOOLS, WEATHER_PARAMETERS } from './sim-processes';
 
 const ajv = new Ajv({ strict: false });
@@ -54,6 +55,19 @@ describe('LangChain.js ChatOpenAI', () => {
     const free: unknown = await chat({ seed: 4 }).withStructuredOutput(PERSON_SCHEMA, { method: 'jsonMode' }).invoke('Describe a person, in JSON');
     expect(typeof free).toBe('object');
     expect(ajv.validate(PERSON_SCHEMA, free)).toBe(false);
+  });
+
+  it('withStructuredOutput (jsonMode) with a zod schema: LangChain\'s own validation passes when the prompt gives the schema, and fails (its parser\'s error) when it does not', async () => {
+    const person = z.object({ name: z.string().min(1), age: z.number().int().min(0).max(120), tags: z.array(z.string()).max(3) });
+    const prompt = `Describe a person. Answer with a JSON object valid against this JSON schema: ${JSON.stringify(PERSON_SCHEMA)}`;
+    const out = await chat({ seed: 5 }).withStructuredOutput(person, { method: 'jsonMode' }).invoke(prompt);
+    expect(person.safeParse(out).success).toBe(true);
+    const err = await chat({ seed: 5 })
+      .withStructuredOutput(person, { method: 'jsonMode' })
+      .invoke('Describe a person, in JSON')
+      .catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(Error);
+    expect((err as Error).message).toMatch(/Failed to parse/);
   });
 
   it('logprobs: response_metadata carries vLLM\'s content entries with top_logprobs', async () => {
