@@ -11,7 +11,7 @@
  * `[AVAILABLE_TOOLS] ` + the dumped tools as JSON + `[/AVAILABLE_TOOLS]`, encoded with the model's
  * tokenizer without special tokens. For Mixtral served with such a template the count is close to
  * vLLM's; for the other models it is the size of the tools' JSON plus a few marker tokens, where a
- * real template would add its own wording around them.
+ * real template would add its own wording around them, or nothing when it ignores `tools`.
  */
 import { pyJsonDumps } from '../py-json';
 import type { ModelTokenizer } from './model-tokenizer';
