@@ -71,6 +71,8 @@ export class MetricsRegistry {
   readonly upstreamErrors: Counter<'model' | 'kind'>;
   readonly localResourceErrors: Counter<'model' | 'code'>;
   private clientConnections?: () => { open: number; limit: number; refused: number };
+  /** Starts of this service, counted across restarts in its state directory (service-starts.ts). */
+  private serviceStarts?: number;
   private readonly models = new Map<string, ModelSeries>();
 
   private constructor() {
@@ -123,6 +125,10 @@ export class MetricsRegistry {
     perModel(`${P}model_memory_limit_bytes`, "The model's memory allocation (performance.memory_limit_gb).", 'gauge', (s) => value(s, s.memoryLimitBytes));
     perModel(`${P}target_latency_seconds`, "The model's latency target (performance.target_latency_ms).", 'gauge', (s) => value(s, s.targetLatencySeconds));
     perModel(`${P}service_start_time_seconds`, 'When the model service started (Unix time).', 'gauge', (s) => value(s, s.startTimeSeconds));
+    // Every model this process serves shares the count: under systemd one unit runs one model.
+    new ScrapeMetric(`${P}service_starts_total`, "Starts of the model service's own process (the unit itself: crash restarts, systemctl restart, reboots), counted across restarts in its systemd StateDirectory.", 'counter', () =>
+      this.serviceStarts === undefined ? [] : this.modelIds.map((model) => ({ labels: { model }, value: this.serviceStarts! })),
+    ).register(this.registry);
     perModel(`${P}service_restarts_total`, 'Times this server restarted the model engine after it died (managed mode).', 'counter', (s) => value(s, s.restarts?.() ?? 0));
     perModel(`${P}throttled_total`, 'Requests refused by admission (429), by rule and reason.', 'counter', (s) => {
       const out: Sample[] = [];
@@ -161,6 +167,11 @@ export class MetricsRegistry {
    */
   watchClientConnections(read: () => { open: number; limit: number; refused: number }): void {
     this.clientConnections = read;
+  }
+
+  /** This process's start count (service-starts.ts); without one the family has no samples. */
+  setServiceStarts(starts: number): void {
+    this.serviceStarts = starts;
   }
 
   /** The state of one configured model (created on first use). */
