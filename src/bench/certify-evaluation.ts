@@ -65,6 +65,8 @@ export interface CertifyMeasurements {
   totalRequests: number;
   /** What the service's /metrics did not count of what certify measured (undefined: not checked). */
   monitoringMismatches?: string[];
+  /** What Prometheus (--monitoring-url) did not hold of it (undefined: no monitoring URL given). */
+  prometheusMismatches?: string[];
 }
 
 /** The seed's report fields. */
@@ -188,6 +190,19 @@ export function evaluateCertification(m: CertifyMeasurements, t: CertifyTargets,
       note: m.monitoringMismatches?.[0],
     }),
   );
+  if (m.prometheusMismatches !== undefined) {
+    criteria.push(
+      criterion({
+        id: 'metrics_in_prometheus',
+        description: 'metrics reported to monitoring (Prometheus, --monitoring-url)',
+        value: m.prometheusMismatches.length === 0 ? 1 : 0,
+        comparison: '>=',
+        target: 1,
+        unit: '',
+        note: m.prometheusMismatches[0],
+      }),
+    );
+  }
   const target_sources = {
     latency_target_ms: sources.latencyMs,
     throughput_target_rps: sources.throughputRps,

@@ -7,6 +7,7 @@ import { request } from 'undici';
 import { apiBase, ChatClient, TimedAnswer } from './chat-client';
 import { CERTIFY_TEST_CASE, CertifyTargets, DEGRADATION_MAX_RATIO, degradationRatio, CertifyTargetSources, CertifyVerdict, evaluateCertification, PromptQuality } from './certify-evaluation';
 import { compareWithMetrics, metricsUrl, MonitoringCheck, snapshotMetrics } from './certify-monitoring';
+import { compareWithPrometheus, markPrometheus, PrometheusApi, PrometheusMark, PrometheusOptions } from './certify-prometheus';
 import { FLUENCY_METHOD } from './fluency-heuristic';
 import type { Progress } from './progress';
 import { CERTIFY_PROMPTS, PromptSet } from './prompts';
@@ -37,6 +38,8 @@ export interface CertifyOptions {
   targetSources: CertifyTargetSources;
   progress: Progress;
   sampleIntervalMs?: number;
+  /** The test case's monitoring_url: Prometheus, read after the run (the model's ids are added). */
+  prometheus?: Omit<PrometheusOptions, 'modelId' | 'servedName'>;
 }
 
 export interface CertifyReport extends CertifyVerdict {
@@ -51,6 +54,8 @@ export interface CertifyReport extends CertifyVerdict {
   fluency_method: string;
   /** The seed's "performance metrics correctly reported to monitoring": /metrics against what certify measured. */
   monitoring: MonitoringCheck;
+  /** The same check against Prometheus's HTTP API (with --monitoring-url). */
+  monitoring_prometheus?: MonitoringCheck;
   /** Every distinct prompt's answers, scored: the average quality weighs each prompt once. */
   quality_per_prompt: { prompt: string; answers: number; mean_score?: number; worst_notes: string[] }[];
   settings: { requests: number; concurrency: number; max_tokens: number; temperature: number; timeout_ms: number };
@@ -110,6 +115,16 @@ export async function runCertification(o: CertifyOptions): Promise<CertifyReport
   const log = o.progress;
   let resources: ResourceReport | undefined;
   const before = await snapshotMetrics(o.url, o.modelId, o.servedName, o.apiKey);
+  const prometheus = o.prometheus && { api: new PrometheusApi(o.prometheus.url), options: { ...o.prometheus, modelId: o.modelId, servedName: o.servedName } };
+  const markPrometheusNow = async (): Promise<{ mark?: PrometheusMark; error?: string }> => {
+    try {
+      return { mark: await markPrometheus(prometheus!.api, prometheus!.options) };
+    } catch (error) {
+      return { error: (error as Error).message };
+    }
+  };
+  if (prometheus) log(`monitoring: waiting for ${o.prometheus!.url} to scrape the service before the run`);
+  const promBefore = prometheus ? await markPrometheusNow() : undefined;
   try {
     await monitor?.start();
     if (!monitor) log('resources: no source (give --pid, or a service with /metrics): memory and CPU are not measured');
@@ -175,19 +190,28 @@ export async function runCertification(o: CertifyOptions): Promise<CertifyReport
 
     // After the run: did the service's monitoring count what certify measured?
     const after = await snapshotMetrics(o.url, o.modelId, o.servedName, o.apiKey);
+    const measured = {
+      requests: all.length,
+      succeeded: all.filter((a) => a.ok).length,
+      completionTokens: all.reduce((n, a) => n + completionTokens(a), 0),
+      meanLatencyMs: mean(all.map((a) => a.latencyMs)),
+    };
     const monitoring = compareWithMetrics(
       metricsUrl(o.url),
       before.totals,
       after.totals,
-      {
-        requests: all.length,
-        succeeded: all.filter((a) => a.ok).length,
-        completionTokens: all.reduce((n, a) => n + completionTokens(a), 0),
-        meanLatencyMs: mean(all.map((a) => a.latencyMs)),
-      },
+      measured,
       after.error ?? before.error,
     );
     log(`monitoring: ${monitoring.mismatches.length ? monitoring.mismatches.join('; ') : `requests, tokens and latency counted at ${monitoring.source}`}`);
+    let monitoringPrometheus: MonitoringCheck | undefined;
+    if (prometheus) {
+      log(`monitoring: waiting for ${o.prometheus!.url} to scrape the service after the run`);
+      const promAfter = await markPrometheusNow();
+      monitoringPrometheus = compareWithPrometheus(o.prometheus!.url, promBefore?.mark, promAfter.mark, measured, promAfter.error ?? promBefore?.error);
+      monitoringPrometheus.mismatches = monitoringPrometheus.mismatches.map((m) => `Prometheus: ${m}`);
+      log(`monitoring: ${monitoringPrometheus.mismatches.length ? monitoringPrometheus.mismatches.join('; ') : `requests, tokens and latency held by ${monitoringPrometheus.source}`}`);
+    }
     const verdict = evaluateCertification(
       {
         singleLatencyMs: single.latencyMs,
@@ -202,6 +226,7 @@ export async function runCertification(o: CertifyOptions): Promise<CertifyReport
         validResponses: all.filter((a) => a.ok).length,
         totalRequests: all.length,
         monitoringMismatches: monitoring.mismatches,
+        prometheusMismatches: monitoringPrometheus?.mismatches,
       },
       o.targets,
       o.targetSources,
@@ -217,7 +242,8 @@ export async function runCertification(o: CertifyOptions): Promise<CertifyReport
       ...verdict,
       quality_method: QUALITY_METHOD,
       fluency_method: FLUENCY_METHOD,
-      monitoring: { ...monitoring, mean_latency_ms: { client: round(monitoring.mean_latency_ms.client, 1), server: round(monitoring.mean_latency_ms.server, 1) } },
+      monitoring: roundCheck(monitoring),
+      ...(monitoringPrometheus ? { monitoring_prometheus: roundCheck(monitoringPrometheus) } : {}),
       quality_per_prompt: promptQuality.map((p) => ({ prompt: p.prompt, answers: p.answers, mean_score: round(p.meanScore, 3), worst_notes: p.worstNotes })),
       settings: { requests: o.requests, concurrency: o.concurrency, max_tokens: o.maxTokens, temperature: o.temperature, timeout_ms: o.timeoutMs },
       steps: {
@@ -274,6 +300,10 @@ export async function runCertification(o: CertifyOptions): Promise<CertifyReport
     if (monitor && !resources) await monitor.stop();
     await client.close();
   }
+}
+
+function roundCheck(check: MonitoringCheck): MonitoringCheck {
+  return { ...check, mean_latency_ms: { client: round(check.mean_latency_ms.client, 1), server: round(check.mean_latency_ms.server, 1) } };
 }
 
 function roundSummary(s: ReturnType<typeof summarize>) {

@@ -16,6 +16,10 @@ export interface CertifyCliOptions extends ServiceCliOptions {
   concurrency: number;
   temperature: number;
   promptsFile?: string;
+  /** The test case's monitoring_url: Prometheus's base URL. */
+  monitoringUrl?: string;
+  monitoringSelector?: string;
+  monitoringWaitS?: number;
 }
 
 /** Relative to the working folder when inside it, else absolute. */
@@ -71,6 +75,7 @@ export async function runCertifyCli(o: CertifyCliOptions): Promise<number> {
       },
       targetSources: targetSources(o, displayPath(join(config.configDir, 'services', `${model.id}.yaml`))),
       progress,
+      prometheus: o.monitoringUrl ? { url: o.monitoringUrl, selector: o.monitoringSelector, waitMs: (o.monitoringWaitS ?? 60) * 1000 } : undefined,
     });
     const file = writeJsonReport(o.reportsDir, `performance_${CERTIFY_TEST_CASE}_${safeNamePart(model.id)}`, report);
     process.stdout.write(o.json ? JSON.stringify(report, null, 2) + '\n' : renderCertifyTable(report, file));

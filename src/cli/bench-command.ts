@@ -56,6 +56,9 @@ table with PASS/FAIL per criterion. Exit 0 on PASS, 1 on FAIL.`,
     .option('--latency-target-ms <n>', 'instead of performance.target_latency_ms')
     .option('--throughput-target-rps <n>', 'instead of performance.target_throughput_rps (the seed says 50)')
     .option('--prompts <file>', 'test prompts (default bench/data/performance_test_prompts.json)')
+    .option('--monitoring-url <url>', "the test case's monitoring_url: Prometheus, whose HTTP API must hold the requests, tokens and latency measured")
+    .option('--monitoring-selector <matchers>', 'more PromQL label matchers for those queries, e.g. \'job="citadel-llm"\'')
+    .option('--monitoring-wait <s>', 'how long to wait for Prometheus to scrape, before and after the run (default 60)')
     .option('--timeout-ms <n>', 'per request (default 120000)')
     .option('--json', 'print the report as JSON instead of the table')
     .option('--quiet', 'no progress lines');
@@ -158,14 +161,14 @@ function modelFlag(values: Values, usage: string, fallback?: string): string {
   return model;
 }
 
-function urlFlag(values: Values, usage: string): string | undefined {
-  const url = str(values, 'url');
+function urlFlag(values: Values, usage: string, name = 'url'): string | undefined {
+  const url = str(values, name);
   if (url === undefined) return undefined;
   try {
     const u = new URL(url);
     if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new Error('not http');
   } catch {
-    throw new UsageError(`--url: expected an http:// URL, got "${url}"`, usage);
+    throw new UsageError(`--${name}: expected an http:// URL, got "${url}"`, usage);
   }
   return url;
 }
@@ -215,6 +218,9 @@ export function parseCertifyArgs(argv: string[]): CertifyCliOptions | 'help' {
     timeoutMs: numberFlag(values, 'timeout-ms', { integer: true, min: 1 }, CERTIFY_USAGE) ?? 120_000,
     throughputTargetRps: numberFlag(values, 'throughput-target-rps', { min: 0 }, CERTIFY_USAGE),
     promptsFile: str(values, 'prompts'),
+    monitoringUrl: urlFlag(values, CERTIFY_USAGE, 'monitoring-url'),
+    monitoringSelector: str(values, 'monitoring-selector'),
+    monitoringWaitS: numberFlag(values, 'monitoring-wait', { min: 0 }, CERTIFY_USAGE) ?? 60,
   };
 }
 

@@ -1,5 +1,6 @@
 import { Logger } from '@nestjs/common';
 import { nestLogLevels } from '../config/log-levels';
+import { stateDirectoryFrom } from '../monitoring/service-starts';
 import { ServiceOrchestrator } from '../server/service-orchestrator';
 import { loadConfigForCommand } from './load-config';
 import type { Command } from 'commander';
@@ -37,7 +38,10 @@ export async function runServeCommand(argv: string[]): Promise<number> {
   // monitoring.log_level: the logger's level (the most verbose of the served models').
   const logLevels = nestLogLevels(config.models);
   Logger.overrideLogger(logLevels);
-  const orchestrator = new ServiceOrchestrator(config, { host: values.host as string | undefined, logLevels });
+  // systemd sets STATE_DIRECTORY for the unit's StateDirectory= (kept across restarts): the
+  // service counts its own starts there (citadel_llm_service_starts_total).
+  const stateDirectory = stateDirectoryFrom(process.env.STATE_DIRECTORY);
+  const orchestrator = new ServiceOrchestrator(config, { host: values.host as string | undefined, logLevels, stateDirectory });
   const logger = new Logger('Serve');
   logger.log(programVersion());
 

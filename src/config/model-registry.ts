@@ -2,6 +2,7 @@ import { ModelServiceConfig } from './model-config';
 import { Mixtral8x7BConfig } from './models/mixtral-8x7b.config';
 import { OpenChat35Config } from './models/openchat-3.5.config';
 import { Phi3MiniConfig } from './models/phi-3-mini.config';
+import { TestServiceConfig } from './models/test.config';
 import { Yi34BConfig } from './models/yi-34b.config';
 
 export interface ModelEntry {
@@ -24,6 +25,9 @@ export const MODEL_REGISTRY = [
   { id: 'openchat-3.5', config: OpenChat35Config },
   { id: 'phi-3-mini', config: Phi3MiniConfig },
   { id: 'yi-34b', config: Yi34BConfig },
+  // Seed task 1.1's `citadel-llm@test.service`: the simulated engine, disabled unless named.
+  // Its own prefix: a bare TEST_PORT is too likely to mean something else in a CI environment.
+  { id: 'test', config: TestServiceConfig, envPrefix: 'CITADEL_TEST' },
 ] as const satisfies readonly ModelEntry[];
 
 export type ModelId = (typeof MODEL_REGISTRY)[number]['id'];

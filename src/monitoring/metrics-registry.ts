@@ -1,4 +1,5 @@
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import type { EngineGauges } from './engine-gauges';
 import { DURATION_BUCKETS, EfficiencyView, ModelSeries, STREAM_OUTCOMES } from './model-series';
 import { Sample, ScrapeMetric } from './scrape-metric';
 
@@ -71,6 +72,8 @@ export class MetricsRegistry {
   readonly upstreamErrors: Counter<'model' | 'kind'>;
   readonly localResourceErrors: Counter<'model' | 'code'>;
   private clientConnections?: () => { open: number; limit: number; refused: number };
+  /** Starts of this service, counted across restarts in its state directory (service-starts.ts). */
+  private serviceStarts?: number;
   private readonly models = new Map<string, ModelSeries>();
 
   private constructor() {
@@ -113,6 +116,17 @@ export class MetricsRegistry {
     perModel(`${P}engine_circuit_state`, "1 for the state each engine replica's circuit breaker is in (closed, open, half_open), 0 for the others.", 'gauge', (s) =>
       (s.engine?.() ?? []).flatMap((u) => CIRCUIT_STATES.map((state) => ({ labels: { model: s.model, upstream: u.url, state }, value: u.circuit === state ? 1 : 0 }))),
     );
+    // vLLM's own load gauges, read from each replica's /metrics every monitoring.metrics_collection_interval.
+    const engineGauge = (name: string, help: string, pick: (g: EngineGauges) => number | undefined) =>
+      perModel(`${P}${name}`, help, 'gauge', (s) =>
+        [...s.engineGauges].flatMap(([upstream, g]) => {
+          const v = pick(g);
+          return v === undefined ? [] : [{ labels: { model: s.model, upstream }, value: v }];
+        }),
+      );
+    engineGauge('engine_requests_running', "Requests the engine replica is running (vLLM's vllm:num_requests_running), as last collected.", (g) => g.running);
+    engineGauge('engine_requests_waiting', "Requests waiting in the engine replica's queue (vllm:num_requests_waiting), as last collected.", (g) => g.waiting);
+    engineGauge('engine_kv_cache_usage_ratio', "Share of the engine replica's KV cache in use, 0..1 (vllm:kv_cache_usage_perc), as last collected.", (g) => g.kvCacheUsage);
     perModel(`${P}engine_stalled`, '1 when requests are in flight and the engine sent no byte for monitoring.stall_timeout_seconds.', 'gauge', (s) => value(s, s.stalled ? (s.stalled() ? 1 : 0) : undefined));
     perModel(`${P}model_memory_usage_bytes`, "Resident memory of the model's engine process (simulated or managed mode).", 'gauge', (s) => value(s, s.memory?.()));
     perModel(`${P}model_load_seconds`, 'Seconds the engine took from spawn to its first passing health check, at its last start or restart (simulated or managed mode).', 'gauge', (s) => value(s, s.loadSeconds?.()));
@@ -123,6 +137,10 @@ export class MetricsRegistry {
     perModel(`${P}model_memory_limit_bytes`, "The model's memory allocation (performance.memory_limit_gb).", 'gauge', (s) => value(s, s.memoryLimitBytes));
     perModel(`${P}target_latency_seconds`, "The model's latency target (performance.target_latency_ms).", 'gauge', (s) => value(s, s.targetLatencySeconds));
     perModel(`${P}service_start_time_seconds`, 'When the model service started (Unix time).', 'gauge', (s) => value(s, s.startTimeSeconds));
+    // Every model this process serves shares the count: under systemd one unit runs one model.
+    new ScrapeMetric(`${P}service_starts_total`, "Starts of the model service's own process (the unit itself: crash restarts, systemctl restart, reboots), counted across restarts in its systemd StateDirectory.", 'counter', () =>
+      this.serviceStarts === undefined ? [] : this.modelIds.map((model) => ({ labels: { model }, value: this.serviceStarts! })),
+    ).register(this.registry);
     perModel(`${P}service_restarts_total`, 'Times this server restarted the model engine after it died (managed mode).', 'counter', (s) => value(s, s.restarts?.() ?? 0));
     perModel(`${P}throttled_total`, 'Requests refused by admission (429), by rule and reason.', 'counter', (s) => {
       const out: Sample[] = [];
@@ -161,6 +179,11 @@ export class MetricsRegistry {
    */
   watchClientConnections(read: () => { open: number; limit: number; refused: number }): void {
     this.clientConnections = read;
+  }
+
+  /** This process's start count (service-starts.ts); without one the family has no samples. */
+  setServiceStarts(starts: number): void {
+    this.serviceStarts = starts;
   }
 
   /** The state of one configured model (created on first use). */

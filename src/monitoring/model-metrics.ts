@@ -1,3 +1,4 @@
+import type { EngineGauges } from './engine-gauges';
 import { MetricsRegistry } from './metrics-registry';
 import { EfficiencyView, ModelSeries, StreamCapView, StreamOutcome, UpstreamView } from './model-series';
 
@@ -147,6 +148,14 @@ export class ModelMetrics {
   /** How often this server restarted the model's engine after it died (managed mode). */
   watchRestarts(restarts: () => number): void {
     this.series.restarts = restarts;
+  }
+
+  /**
+   * The engine's own gauges as last collected, per replica; a replica missing here (its read
+   * failed, or it left the config) has no samples rather than stale ones.
+   */
+  engineCollected(gauges: ReadonlyMap<string, EngineGauges>): void {
+    this.series.engineGauges = gauges;
   }
 
   // --- recent behaviour, for health and efficiency reports ---

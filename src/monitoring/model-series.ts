@@ -1,3 +1,4 @@
+import type { EngineGauges } from './engine-gauges';
 import { LatencyWindow, RateWindow } from './recent-window';
 import { BucketCounts } from './scrape-metric';
 
@@ -90,6 +91,8 @@ export class ModelSeries {
   stalled?: () => boolean;
   streamCap?: () => StreamCapView;
   efficiency?: () => EfficiencyView;
+  /** Replica URL → vLLM's load gauges at the last collection (monitoring.metrics_collection_interval). */
+  engineGauges: ReadonlyMap<string, EngineGauges> = new Map();
 
   constructor(readonly model: string) {}
 }

@@ -8,6 +8,7 @@ import { ModelDirectory } from '../orchestration/model-directory';
 import { ModelRouter } from '../orchestration/model-router';
 import { ModelModuleOptions } from '../services/ai-models/model-module';
 import { modelModuleFor } from '../services/ai-models/model-modules';
+import { EngineMetricsCollector } from '../services/ai-models/engine-metrics-collector';
 import { ModelMonitoring } from '../services/ai-models/model-monitoring';
 import { ModelService } from '../services/ai-models/model-service';
 import { EfficiencyController } from '../api/efficiency.controller';
@@ -36,6 +37,7 @@ export class ModelAppModule {
       providers: [
         CompletionForwarder,
         ModelMonitoring,
+        EngineMetricsCollector,
         InFlightRequests,
         { provide: ModelDirectory, useValue: directory },
         // A request naming no model gets this port's model.

@@ -9,6 +9,7 @@ import { ModelAppModule } from './model-app.module';
 import { CitadelConfig } from '../config/citadel-config';
 import { ModelServiceConfig } from '../config/model-config';
 import { MetricsRegistry } from '../monitoring/metrics-registry';
+import { recordServiceStart } from '../monitoring/service-starts';
 import { engineSettings } from '../services/ai-models/model-module';
 import { EngineProcessInfo, ModelService } from '../services/ai-models/model-service';
 import { VllmProcess } from '../services/core/service-manager/vllm-process';
@@ -25,6 +26,8 @@ export interface ServeOptions {
   logLevels?: LogLevel[];
   /** How long in-flight requests may take to finish on stop before their sockets are closed. */
   shutdownGraceMs?: number;
+  /** systemd's StateDirectory ($STATE_DIRECTORY): where the service's starts are counted. */
+  stateDirectory?: string;
 }
 
 /** Where one running model answers. */
@@ -80,6 +83,7 @@ export class ServiceOrchestrator {
   }
 
   async start(): Promise<void> {
+    this.countStart();
     try {
       // Engines first, in parallel: a model's listener opens only once its engine answers.
       const engines = await Promise.all(this.config.models.map((m) => this.startEngine(m)));
@@ -88,6 +92,18 @@ export class ServiceOrchestrator {
     } catch (error) {
       await this.stop();
       throw error;
+    }
+  }
+
+  /** citadel_llm_service_starts_total: this start, added to the count in the state directory. */
+  private countStart(): void {
+    const dir = this.options.stateDirectory;
+    if (!dir) return;
+    try {
+      MetricsRegistry.get().setServiceStarts(recordServiceStart(dir));
+    } catch (error) {
+      // A count we cannot keep is not a reason to refuse to serve.
+      this.logger.warn(`service starts are not counted: ${dir}: ${(error as Error).message}`);
     }
   }
 

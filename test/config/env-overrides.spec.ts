@@ -12,7 +12,12 @@ const PREFIXES: Record<ModelId, string> = {
   'openchat-3.5': 'OPENCHAT_3_5_',
   'phi-3-mini': 'PHI_3_MINI_',
   'yi-34b': 'YI_34B_',
+  // Seed task 1.1's test service: its own prefix, not a bare TEST_.
+  test: 'CITADEL_TEST_',
 };
+
+/** Every model, the disabled test service included (a disabled model is loaded when named). */
+const EVERY_MODEL = { only: [...MODEL_IDS] };
 
 type Change = { env: string; expected: unknown } | ((current: unknown, id: string) => { env: string; expected: unknown });
 
@@ -29,7 +34,7 @@ const toggle = (defaultValue: boolean): Change => (current) => {
  */
 const CHANGES: Record<string, [path: string, change: Change]> = {
   PORT: ['service.port', { env: '12001', expected: 12001 }],
-  HOST: ['service.host', { env: '127.0.0.1', expected: '127.0.0.1' }],
+  HOST: ['service.host', { env: '127.0.0.2', expected: '127.0.0.2' }],
   MEMORY_GB: ['performance.memory_limit_gb', { env: '12.5', expected: 12.5 }],
   CPU_CORES: ['performance.cpu_cores', { env: '3', expected: 3 }],
   MODEL_PATH: ['model.path', { env: '/srv/models/other-model', expected: '/srv/models/other-model' }],
@@ -81,7 +86,7 @@ function companions(id: ModelId, path: string, baseline: ModelServiceConfig): Re
 }
 
 describe('per-model environment overrides (the seeds\' variable names)', () => {
-  const baseline = load();
+  const baseline = load({}, EVERY_MODEL);
   const baselineOf = (id: ModelId) => baseline.model(id) as ModelServiceConfig;
 
   it('knows every variable the loader knows, each for the same key', () => {
@@ -101,7 +106,7 @@ describe('per-model environment overrides (the seeds\' variable names)', () => {
     const { env, expected } = typeof change === 'function' ? change(before, id) : change;
     expect(before).not.toEqual(expected);
 
-    const config = load({ ...companions(id, path, baselineOf(id)), [variable]: env });
+    const config = load({ ...companions(id, path, baselineOf(id)), [variable]: env }, EVERY_MODEL);
     const after = config.model(id);
     expect(after).toBeInstanceOf(MODEL_CONFIG_CLASSES[id]);
     expect(getPath(after, path)).toEqual(expected);

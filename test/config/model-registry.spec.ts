@@ -43,7 +43,7 @@ describe('the model registry: a fifth model is one entry and its YAML', () => {
   const load = (env: NodeJS.ProcessEnv = {}, only?: string[]) => loadCitadelConfig({ cwd: dirs.empty(), configDir, env, only, hostMemoryBytes: HUGE_HOST });
 
   it('is in the id list, with its config class and env prefix', () => {
-    expect(MODEL_IDS).toEqual(['mixtral-8x7b', 'openchat-3.5', 'phi-3-mini', 'yi-34b', TINY]);
+    expect(MODEL_IDS).toEqual(['mixtral-8x7b', 'openchat-3.5', 'phi-3-mini', 'yi-34b', 'test', TINY]);
     expect(isModelId(TINY)).toBe(true);
     expect(MODEL_CONFIG_CLASSES[TINY as never]).toBe(ModelServiceConfig);
     expect(envPrefix(TINY)).toBe('TINY_LLM_1B');
@@ -76,7 +76,7 @@ describe('the model registry: a fifth model is one entry and its YAML', () => {
     const before = readFileSync(phi, 'utf8');
     writeFileSync(phi, before.replace(`fallbacks: [${TINY}]`, 'fallbacks: [nonesuch]'));
     try {
-      expect(() => load()).toThrow(/service\.fallbacks.*must be a list of model ids \(mixtral-8x7b, openchat-3\.5, phi-3-mini, yi-34b, tiny-llm-1b\)/s);
+      expect(() => load()).toThrow(/service\.fallbacks.*must be a list of model ids \(mixtral-8x7b, openchat-3\.5, phi-3-mini, yi-34b, test, tiny-llm-1b\)/s);
     } finally {
       writeFileSync(phi, before);
     }

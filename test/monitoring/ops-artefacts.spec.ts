@@ -21,10 +21,10 @@ describeWith(PROMTOOL, 'promtool')('config/monitoring checked by promtool', () =
   it('alerts.yml passes `promtool check rules`', () => {
     const r = promtool(['check', 'rules', join(MONITORING, 'alerts.yml')]);
     expect(r).toMatchObject({ status: 0 });
-    expect(r.output).toMatch(/SUCCESS: 13 rules found/);
+    expect(r.output).toMatch(/SUCCESS: 14 rules found/);
   });
 
-  it('the alerts fire as their unit tests expect (engine down, stall, circuit open, local resource errors, slow load, error ratio, latency over target, throttling)', () => {
+  it('the alerts fire as their unit tests expect (engine down, stall, circuit open, local resource errors, slow load, service restarting, error ratio, latency over target, throttling)', () => {
     const r = promtool(['test', 'rules', join(REPO, 'test', 'monitoring', 'alerts.test.yml')]);
     expect(r).toEqual({ status: 0, output: expect.stringContaining('SUCCESS') });
   });

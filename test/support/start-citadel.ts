@@ -47,6 +47,7 @@ export async function startCitadel(options: StartOptions = {}): Promise<ServiceO
       logLevels: options.logLevels ?? ['error'],
       simulatorArgs: options.simulatorArgs ?? ['--profile', 'instant'],
       shutdownGraceMs: options.shutdownGraceMs ?? 2_000,
+      stateDirectory: options.stateDirectory,
     });
     await orchestrator.start();
     return orchestrator;

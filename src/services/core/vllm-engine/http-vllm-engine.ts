@@ -6,7 +6,7 @@ import { EngineFailure, classifyTransportError, localResourceError } from './eng
 import { discardBody } from './read-body';
 import { Replica, ReplicaTimeouts } from './replica';
 import { RetryBudget, RetryOptions, backoffDelay, isRetryableStatus, relayedHeaders, retryAfterMs, sleep } from './retry-policy';
-import { EngineCall, EngineReply, EngineSettings, UpstreamState, VllmEngine } from './vllm-engine';
+import { EngineCall, EngineMetricsText, EngineReply, EngineSettings, UpstreamState, VllmEngine } from './vllm-engine';
 
 export interface HttpVllmEngineOptions extends EngineSettings {
   /** Used in log lines and errors. */
@@ -37,6 +37,9 @@ function callHeaders(call: EngineCall): Record<string, string> | undefined {
  * (like Envoy's `unhealthy_interval`). Probes are cheap GET /health calls, one per down replica.
  */
 export const DOWN_PROBE_INTERVAL_MS = 1_000;
+
+/** A replica's /metrics read gives up after this long (the next collection tries again). */
+const METRICS_READ_TIMEOUT_MS = 5_000;
 
 /** Local resource errors are logged at most this often per engine (a flood would repeat them per call). */
 const LOCAL_ERROR_LOG_INTERVAL_MS = 10_000;
@@ -257,6 +260,22 @@ export class HttpVllmEngine extends VllmEngine {
   /** Probes the replicas that are down, so one that is back takes traffic soon. */
   private async probeDown(): Promise<void> {
     await Promise.all(this.replicas.filter((r) => !r.up).map((r) => this.probeOne(r)));
+  }
+
+  /** GET /metrics of every replica, at most 5 s each; a failure is reported, never a replica marked down. */
+  override async readMetrics(): Promise<EngineMetricsText[]> {
+    if (this.closed) return [];
+    return Promise.all(
+      this.replicas.map(async (replica): Promise<EngineMetricsText> => {
+        try {
+          const res = await replica.pool.request({ method: 'GET', path: '/metrics', signal: AbortSignal.timeout(METRICS_READ_TIMEOUT_MS) });
+          const text = await res.body.text();
+          return res.statusCode === 200 ? { url: replica.url, text } : { url: replica.url, error: `/metrics answered ${res.statusCode}` };
+        } catch (error) {
+          return { url: replica.url, error: (error as Error).message };
+        }
+      }),
+    );
   }
 
   /** Probes one replica, joining a probe of it already under way. */

@@ -60,6 +60,21 @@ export abstract class VllmEngine {
    * Engines that cannot change live keep their settings (the default).
    */
   reconfigure(_settings: EngineSettings): void {}
+
+  /**
+   * Every replica's own Prometheus text (vLLM's GET /metrics), read now. An engine with no
+   * metrics endpoint reports none (the default).
+   */
+  readMetrics(): Promise<EngineMetricsText[]> {
+    return Promise.resolve([]);
+  }
+}
+
+/** One replica's /metrics: its text, or why it could not be read. */
+export interface EngineMetricsText {
+  url: string;
+  text?: string;
+  error?: string;
 }
 
 /** What a config reload may change in an engine. */
