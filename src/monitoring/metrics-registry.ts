@@ -123,7 +123,7 @@ export class MetricsRegistry {
     perModel(`${P}model_memory_limit_bytes`, "The model's memory allocation (performance.memory_limit_gb).", 'gauge', (s) => value(s, s.memoryLimitBytes));
     perModel(`${P}target_latency_seconds`, "The model's latency target (performance.target_latency_ms).", 'gauge', (s) => value(s, s.targetLatencySeconds));
     perModel(`${P}service_start_time_seconds`, 'When the model service started (Unix time).', 'gauge', (s) => value(s, s.startTimeSeconds));
-    perModel(`${P}service_restarts_total`, 'Times this server restarted the model engine after it died (managed mode).', 'counter', (s) => value(s, s.restarts?.() ?? 0));
+    perModel(`${P}service_restarts_total`, 'Times this server restarted the model engine after it died (simulated or managed mode).', 'counter', (s) => value(s, s.restarts?.() ?? 0));
     perModel(`${P}throttled_total`, 'Requests refused by admission (429), by rule and reason.', 'counter', (s) => {
       const out: Sample[] = [];
       const add = (key: string, n: number) => {
