@@ -76,7 +76,8 @@ export class HeldListener {
       socket.on('error', () => undefined);
       this.fillers.push(socket);
       const connected = await new Promise<boolean>((resolve) => {
-        const timer = setTimeout(() => resolve(false), 500);
+        // Loopback handshakes complete in the kernel at once: a second without one means the backlog is full.
+        const timer = setTimeout(() => resolve(false), 1_000);
         socket.once('connect', () => {
           clearTimeout(timer);
           resolve(true);
