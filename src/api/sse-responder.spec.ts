@@ -61,7 +61,6 @@ describe('respondWithEvents (the SSE responder)', () => {
     expect(res.headers).toEqual({
       'content-type': 'text/event-stream; charset=utf-8',
       'cache-control': 'no-cache',
-      connection: 'keep-alive',
       'x-accel-buffering': 'no',
       'x-citadel-model': 'phi-3-mini',
     });

@@ -5,7 +5,8 @@ import { StreamAnswer } from '../orchestration/answer';
 const SSE_HEADERS = {
   'content-type': 'text/event-stream; charset=utf-8',
   'cache-control': 'no-cache',
-  connection: 'keep-alive',
+  // No `connection` header of ours: Node's own keeps the connection open when the client may
+  // reuse it and closes it when the client asked to (`Connection: close`, HTTP/1.0).
   // Tells nginx and similar proxies not to buffer the stream.
   'x-accel-buffering': 'no',
 };

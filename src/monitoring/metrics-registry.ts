@@ -141,7 +141,7 @@ export class MetricsRegistry {
     new ScrapeMetric(`${P}service_starts_total`, "Starts of the model service's own process (the unit itself: crash restarts, systemctl restart, reboots), counted across restarts in its systemd StateDirectory.", 'counter', () =>
       this.serviceStarts === undefined ? [] : this.modelIds.map((model) => ({ labels: { model }, value: this.serviceStarts! })),
     ).register(this.registry);
-    perModel(`${P}service_restarts_total`, 'Times this server restarted the model engine after it died (managed mode).', 'counter', (s) => value(s, s.restarts?.() ?? 0));
+    perModel(`${P}service_restarts_total`, 'Times this server restarted the model engine after it died (simulated or managed mode).', 'counter', (s) => value(s, s.restarts?.() ?? 0));
     perModel(`${P}throttled_total`, 'Requests refused by admission (429), by rule and reason.', 'counter', (s) => {
       const out: Sample[] = [];
       const add = (key: string, n: number) => {

@@ -43,12 +43,22 @@ interface EngineHandle {
   urls: string[];
   pid?: number;
   stop(): Promise<void>;
-  /** How often the engine process was restarted (managed mode). */
+  /** How often the engine process was restarted (simulated or managed mode). */
   restarts?(): number;
   /** Seconds from spawn to ready at the engine process's last (re)start. */
   loadSeconds?(): number | undefined;
-  /** Calls `ready` each time a restarted engine answers again (managed mode). */
+  /** Calls `ready` each time a restarted engine answers again (simulated or managed mode). */
   onReady?(ready: () => void): void;
+}
+
+/** What VllmProcess and SimulatorProcess both are: a supervised engine process. */
+interface SupervisedEngine {
+  start(): Promise<string>;
+  stop(): Promise<void>;
+  readonly pid: number | undefined;
+  readonly restarts: number;
+  readonly lastLoadSeconds: number | undefined;
+  on(event: 'ready', listener: (url: string) => void): unknown;
 }
 
 /**
@@ -184,33 +194,42 @@ export class ServiceOrchestrator {
 
   private async startEngine(model: ModelServiceConfig): Promise<EngineHandle> {
     switch (model.engine.mode) {
-      case 'simulated': {
-        const sim = new SimulatorProcess({ model: model.id, configDir: this.config.configDir, args: this.simulatorArgs(model) });
-        const handle: EngineHandle = { urls: [], stop: () => sim.stop(), loadSeconds: () => sim.loadSeconds };
-        this.engines.push(handle);
-        handle.urls = [await sim.start()];
-        handle.pid = sim.pid;
-        return handle;
-      }
-      case 'managed': {
-        const vllm = await VllmProcess.forModel(model, {
-          logger: new Logger(`vllm:${model.id}`),
-          // This server stops the engine itself, after its requests have finished.
-          stopOnSignals: false,
-        });
-        const handle: EngineHandle = { urls: [], stop: () => vllm.stop(), restarts: () => vllm.restarts, loadSeconds: () => vllm.lastLoadSeconds, onReady: (ready) => vllm.on('ready', ready) };
-        this.engines.push(handle);
-        handle.urls = [await vllm.start()];
-        handle.pid = vllm.pid;
-        vllm.on('ready', () => (handle.pid = vllm.pid));
-        return handle;
-      }
+      case 'simulated':
+        return this.supervise(new SimulatorProcess({ model: model.id, configDir: this.config.configDir, args: this.simulatorArgs(model) }));
+      case 'managed':
+        return this.supervise(
+          await VllmProcess.forModel(model, {
+            logger: new Logger(`vllm:${model.id}`),
+            // This server stops the engine itself, after its requests have finished.
+            stopOnSignals: false,
+          }),
+        );
       case 'external':
         if (!model.engine.urls.length) throw new Error(`${model.id}: engine.mode is external but engine.urls is empty`);
         return { urls: model.engine.urls, stop: async () => undefined };
       default:
         throw new Error(`${model.id}: unknown engine mode "${model.engine.mode}"`);
     }
+  }
+
+  /**
+   * An engine process this server runs (the simulator or vLLM), the same way for both: started
+   * before its model's listener, restarted by its supervisor when it dies (its restarts counted
+   * in `citadel_llm_service_restarts_total`), stopped last.
+   */
+  private async supervise(engine: SupervisedEngine): Promise<EngineHandle> {
+    const handle: EngineHandle = {
+      urls: [],
+      stop: () => engine.stop(),
+      restarts: () => engine.restarts,
+      loadSeconds: () => engine.lastLoadSeconds,
+      onReady: (ready) => engine.on('ready', ready),
+    };
+    this.engines.push(handle);
+    handle.urls = [await engine.start()];
+    handle.pid = engine.pid;
+    engine.on('ready', () => (handle.pid = engine.pid));
+    return handle;
   }
 
   private simulatorArgs(model: ModelServiceConfig): string[] {

@@ -1,4 +1,5 @@
 import { mkdtempSync, rmSync } from 'node:fs';
+import { Logger } from '@nestjs/common';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { CitadelConfig } from '../../src/config/citadel-config';
@@ -42,6 +43,8 @@ export async function startCitadel(options: StartOptions = {}): Promise<ServiceO
       only: options.only,
     });
     options.configure?.(config);
+    // As `serve` does: the levels hold from the start, before any Nest app exists.
+    Logger.overrideLogger(options.logLevels ?? ['error']);
     const orchestrator = new ServiceOrchestrator(config, {
       host: '127.0.0.1',
       logLevels: options.logLevels ?? ['error'],

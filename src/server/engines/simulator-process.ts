@@ -1,8 +1,8 @@
-import { ChildProcess, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { createInterface } from 'node:readline';
 import { Logger } from '@nestjs/common';
+import { pickFreePort } from '../../services/core/service-manager/free-port';
+import { childEnv, VllmBackoff, VllmProcess, VllmStartError } from '../../services/core/service-manager/vllm-process';
 
 /** The compiled CLI; from sources (tests) it is the build in dist/. */
 export function cliEntry(): string {
@@ -16,89 +16,95 @@ export interface SimulatorProcessOptions {
   /** Extra `citadel-llm sim` flags (profile, speed, faults). */
   args?: string[];
   readyTimeoutMs?: number;
+  /** Restart delays (default: managed vLLM's, 1 s doubling to 30 s). */
+  backoff?: Partial<VllmBackoff>;
 }
+
+/** Ports tried at start: another process may take a free port before the simulator binds it. */
+const START_ATTEMPTS = 3;
 
 /**
  * The built-in simulator as a child process on a free loopback port (engine mode `simulated`):
- * a real HTTP upstream, as vLLM would be, in its own event loop.
+ * a real HTTP upstream, as vLLM would be, in its own event loop. It stands in for vLLM, so it is
+ * supervised as a managed vLLM is (VllmProcess: ready on GET /health, restarted on the same port
+ * with capped exponential backoff when it dies, counted in `restarts`, stopped with the server).
  */
 export class SimulatorProcess {
-  private child?: ChildProcess;
+  private process?: VllmProcess;
   private readonly logger: Logger;
-  private readonly killOnExit = () => this.child?.kill('SIGKILL');
   url?: string;
-  /** Seconds from spawn to its ready line. */
-  loadSeconds?: number;
 
   constructor(private readonly options: SimulatorProcessOptions) {
     this.logger = new Logger(`Simulator:${options.model}`);
   }
 
   get pid(): number | undefined {
-    return this.child?.pid;
+    return this.process?.pid;
   }
 
-  /** Starts the child and resolves its base URL once it listens. */
-  start(): Promise<string> {
-    const args = [cliEntry(), 'sim', '--model', this.options.model, '--port', '0', '--host', '127.0.0.1', '--exit-with-parent', ...(this.options.args ?? [])];
-    // Its own process group: a Ctrl-C in the terminal reaches the server, which drains its
-    // requests and then stops the simulator, not the simulator first. It exits when its stdin
-    // (this process's end of the pipe) closes, so it never outlives the server (see
-    // EXIT_WITH_PARENT in src/cli/sim-command.ts).
-    const child = spawn(process.execPath, args, {
-      env: { ...process.env, CITADEL_CONFIG_DIR: this.options.configDir },
-      stdio: ['pipe', 'pipe', 'pipe'],
-      detached: true,
-    });
-    this.child = child;
-    const spawnedAt = Date.now();
-    // Never leave an orphan: if this process exits, the simulator goes with it.
-    process.once('exit', this.killOnExit);
-    const stderr: string[] = [];
-    createInterface({ input: child.stderr! }).on('line', (line) => {
-      stderr.push(line);
-      if (stderr.length > 20) stderr.shift();
-      this.logger.warn(line);
-    });
-    return new Promise<string>((resolveUrl, reject) => {
-      const timer = setTimeout(() => {
-        child.kill('SIGKILL');
-        reject(new Error(`the simulator for ${this.options.model} did not start within ${this.options.readyTimeoutMs ?? 15_000} ms`));
-      }, this.options.readyTimeoutMs ?? 15_000);
-      const lines = createInterface({ input: child.stdout! });
-      lines.on('line', (line) => {
-        try {
-          const event = JSON.parse(line) as { event?: string; url?: string };
-          if (event.event === 'ready' && event.url) {
-            clearTimeout(timer);
-            this.loadSeconds = (Date.now() - spawnedAt) / 1000;
-            this.url = event.url;
-            resolveUrl(event.url);
-          }
-        } catch {
-          this.logger.log(line);
-        }
-      });
-      child.once('exit', (code, signal) => {
-        clearTimeout(timer);
-        process.off('exit', this.killOnExit);
-        if (!this.url) reject(new Error(`the simulator for ${this.options.model} exited (${signal ?? code}) before it was ready: ${stderr.join(' | ')}`));
-        else if (!this.stopping) this.logger.error(`the simulator exited unexpectedly (${signal ?? code})`);
-      });
-    });
+  /** Seconds from spawn to a passing /health, at its last (re)start. */
+  get lastLoadSeconds(): number | undefined {
+    return this.process?.lastLoadSeconds;
   }
 
-  private stopping = false;
+  /** How many times the simulator was restarted after dying. */
+  get restarts(): number {
+    return this.process?.restarts ?? 0;
+  }
 
-  /** SIGTERM, then SIGKILL after the grace period; resolves when the child is gone. */
+  /** `ready` again after a restart (the first start is start()'s own answer). */
+  on(event: 'ready', listener: (url: string) => void): this {
+    this.process?.on(event, listener);
+    return this;
+  }
+
+  /** Starts the child and resolves its base URL once it answers GET /health. */
+  async start(): Promise<string> {
+    for (let attempt = 1; ; attempt++) {
+      const port = await pickFreePort();
+      const supervisor = this.supervisor(port);
+      this.process = supervisor;
+      try {
+        this.url = await supervisor.start();
+        return this.url;
+      } catch (error) {
+        if (!(error instanceof VllmStartError) || attempt >= START_ATTEMPTS) throw error;
+        this.logger.warn(`the simulator did not start on port ${port}; trying another port`);
+      }
+    }
+  }
+
+  /** SIGTERM, then SIGKILL after the grace period; resolves when the child is gone. No more restarts. */
   async stop(graceMs = 5_000): Promise<void> {
-    const child = this.child;
-    if (!child || child.exitCode !== null || child.signalCode !== null) return;
-    this.stopping = true;
-    const exited = new Promise<void>((done) => child.once('exit', () => done()));
-    child.kill('SIGTERM');
-    const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
-    await exited;
-    clearTimeout(timer);
+    await this.process?.stop(graceMs);
+  }
+
+  private supervisor(port: number): VllmProcess {
+    const args = [cliEntry(), 'sim', '--model', this.options.model, '--port', String(port), '--host', '127.0.0.1', '--exit-with-parent', ...(this.options.args ?? [])];
+    return new VllmProcess({
+      model: this.options.model,
+      label: 'sim',
+      command: { executable: process.execPath, args },
+      port,
+      startupTimeoutMs: this.options.readyTimeoutMs ?? 30_000,
+      // Its own process group (VllmProcess): a Ctrl-C in the terminal reaches the server, which
+      // drains its requests and then stops the simulator, not the simulator first. It also exits
+      // when its stdin (this process's end of the pipe) closes, so it never outlives the server
+      // (see EXIT_WITH_PARENT in src/cli/sim-command.ts).
+      stdin: 'pipe',
+      env: { ...childEnv(process.env), CITADEL_CONFIG_DIR: this.options.configDir },
+      // The simulator starts in about a second: probe it often.
+      probeIntervalMs: 100,
+      killGraceMs: 5_000,
+      backoff: this.options.backoff,
+      // This server stops it itself, after its requests have finished.
+      stopOnSignals: false,
+      logger: {
+        // Its own output and routine start lines are detail; exits and restarts are warnings.
+        log: (message) => this.logger.debug(message),
+        warn: (message) => this.logger.warn(message),
+        error: (message) => this.logger.error(message),
+      },
+    });
   }
 }

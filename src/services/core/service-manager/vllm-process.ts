@@ -45,6 +45,14 @@ export interface VllmProcessOptions {
   probeIntervalMs?: number;
   /** Grace between SIGTERM and SIGKILL when a start fails or this process is told to end (default 10 s). */
   killGraceMs?: number;
+  /** The log prefix's name (default `vllm`: `[vllm:<model>]`). */
+  label?: string;
+  /**
+   * The child's stdin (default 'ignore'). 'pipe' keeps a pipe from this process open for the
+   * child's life, so a child that watches it (the simulator's --exit-with-parent) sees this
+   * process end, however it ends.
+   */
+  stdin?: 'ignore' | 'pipe';
   /**
    * Stop the engine on SIGTERM/SIGINT (default true). A server that shuts down gracefully sets
    * false and calls stop() itself once its requests have finished; the kill on exit stays.
@@ -113,7 +121,7 @@ export class VllmProcess extends EventEmitter {
     super();
     this.url = `http://127.0.0.1:${options.port}`;
     this.backoff = { ...DEFAULT_BACKOFF, ...options.backoff };
-    this.prefix = `[vllm:${options.model}]`;
+    this.prefix = `[${options.label ?? 'vllm'}:${options.model}]`;
   }
 
   /**
@@ -237,9 +245,11 @@ export class VllmProcess extends EventEmitter {
     const [file, ...argv] = withParentDeathSignal([command.executable, ...command.args], env.PATH);
     const child = spawn(file, argv, {
       env,
-      stdio: ['ignore', 'pipe', 'pipe'],
+      stdio: [this.options.stdin ?? 'ignore', 'pipe', 'pipe'],
       detached: true,
     });
+    // Held open, never written: the child reads its end only to see this process go.
+    child.stdin?.on('error', () => undefined);
     let resolveExit!: (value: { code: number | null; signal: NodeJS.Signals | null }) => void;
     const run: Running = { child, pid: child.pid, spawnedAt: Date.now(), alive: true, exited: new Promise((r) => (resolveExit = r)) };
     this.current = run;

@@ -48,8 +48,13 @@ export function classifyTransportError(error: unknown, upstream: string): Engine
   if (e?.name === 'AbortError' || code === 'UND_ERR_ABORTED' || code === 'ABORT_ERR') {
     return new EngineFailure('aborted', 'the request was aborted', upstream);
   }
-  if (code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT' || code === 'UND_ERR_CONNECT_TIMEOUT') {
-    const what = code === 'UND_ERR_CONNECT_TIMEOUT' ? 'connecting to' : code === 'UND_ERR_BODY_TIMEOUT' ? 'waiting for more output from' : 'waiting for an answer from';
+  // A connection that was not made in connect_ms is an engine we could not reach, like a refused
+  // one: nothing was sent, so the call may go to another replica, and this one is marked down.
+  if (code === 'UND_ERR_CONNECT_TIMEOUT') {
+    return new EngineFailure('connect', 'could not connect to the model engine within engine.timeouts.connect_ms', upstream);
+  }
+  if (code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT') {
+    const what = code === 'UND_ERR_BODY_TIMEOUT' ? 'waiting for more output from' : 'waiting for an answer from';
     return new EngineFailure('timeout', `timed out ${what} the model engine`, upstream);
   }
   if (code === 'ECONNREFUSED' || code === 'ENOTFOUND' || code === 'EAI_AGAIN' || code === 'EHOSTUNREACH' || code === 'ENETUNREACH') {
