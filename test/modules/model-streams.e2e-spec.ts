@@ -1,7 +1,19 @@
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { Test } from '@nestjs/testing';
 import request from 'supertest';
-import { ApiError, createTestingHttpApp, loadCitadelConfig, Mixtral8x7BModule, MixtralService, MixtralServiceConfig, ModelAppModule, RunningSimulator, simulatorModelFromConfig, startSimulator } from 'citadel-llm-server';
+import {
+  ApiError,
+  createTestingHttpApp,
+  loadCitadelConfig,
+  Mixtral8x7BModule,
+  MixtralService,
+  MixtralServiceConfig,
+  ModelAppModule,
+  ModelServiceConfig,
+  RunningSimulator,
+  simulatorModelFromConfig,
+  startSimulator,
+} from 'citadel-llm-server';
 import { parsePrometheusText, sampleSum } from '../../src/bench/prometheus-text';
 import { engineMetric, resetEngine, setFaults, waitFor } from '../support/engine-control';
 
@@ -106,6 +118,12 @@ describe('ModelService.streamCompletion / streamChat', () => {
     expect(failed).toBeInstanceOf(ApiError);
     expect(failed).toMatchObject({ status: 400, message: expect.stringMatching(/^EngineCore encountered an issue/) });
     expect(seen.length).toBeGreaterThan(0);
+  });
+
+  it('has the validated config its app was given injectable by class (README "How the configuration reaches the modules")', () => {
+    expect(app.get(MixtralServiceConfig)).toBe(config);
+    expect(app.get(ModelServiceConfig)).toBe(config);
+    expect(mixtral.config).toBe(config);
   });
 
   it('refuses to stream from a model module imported alone, naming the module that provides the path', async () => {
