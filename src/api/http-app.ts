@@ -105,14 +105,14 @@ export async function createHttpApp(module: unknown, options: HttpAppOptions): P
  * The same app over a compiled testing module (`Test.createTestingModule(...).compile()`),
  * initialised and ready for an in-process client (`supertest(app.getHttpServer())`): README
  * "Using the modules in your own tests". The body limit is the model's `service.max_body_bytes`
- * unless given.
+ * unless given (it must be given for a module that holds no model config).
  */
 export async function createTestingHttpApp(moduleRef: TestingModule, options: Partial<HttpAppOptions> = {}): Promise<NestFastifyApplication> {
-  const model = moduleRef.get(ModelServiceConfig, { strict: false });
+  const bodyLimit = options.bodyLimit ?? moduleRef.get(ModelServiceConfig, { strict: false }).service.max_body_bytes;
   const app = await buildHttpApp((adapter, appOptions) => moduleRef.createNestApplication<NestFastifyApplication>(adapter, appOptions), {
-    bodyLimit: model.service.max_body_bytes,
     logLevels: ['error', 'warn'],
     ...options,
+    bodyLimit,
   });
   await app.init();
   await app.getHttpAdapter().getInstance().ready();
