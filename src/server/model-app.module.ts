@@ -2,7 +2,7 @@ import { DynamicModule, Module } from '@nestjs/common';
 import { ModelServiceConfig } from '../config/model-config';
 import { MonitoringHealthModule } from '../monitoring/health/health.module';
 import { buildAdmission } from '../orchestration/admission-factory';
-import { requestPathProviders } from '../orchestration/forwarded-streams';
+import { requestPathProviders } from '../orchestration/forwarded-requests';
 import { ModelDirectory } from '../orchestration/model-directory';
 import { ModelRouter } from '../orchestration/model-router';
 import { ModelModuleOptions } from '../services/ai-models/model-module';
