@@ -18,13 +18,14 @@ import { parsePrometheusText, sampleSum } from '../../src/bench/prometheus-text'
 import { engineMetric, resetEngine, setFaults, waitFor } from '../support/engine-control';
 
 /**
- * A model service's streaming methods (seed 1.4's stream_response) take the HTTP requests' path:
+ * A model service's seed API in its app, the streaming methods (seed 1.4's stream_response)
+ * above all, takes the HTTP requests' path:
  * admission (the model's cap, shared with HTTP requests), metrics, and aborts: leaving the loop
  * or aborting the caller's signal cancels the engine's request. Streams are held open with the
  * simulator's stall-after-K fault (K tokens, then the request stays running), so what a test
  * reads while one is open does not depend on timing.
  */
-describe('ModelService.streamCompletion / streamChat', () => {
+describe('ModelService.streamCompletion / streamChat (and generateCompletion / chat) in the model\'s app', () => {
   let engine: RunningSimulator;
   let app: NestFastifyApplication;
   let config: MixtralServiceConfig;
@@ -79,6 +80,9 @@ describe('ModelService.streamCompletion / streamChat', () => {
       // The cap is taken by this stream, for code and HTTP alike.
       await expect(mixtral.streamChat({ messages: [{ role: 'user', content: 'again' }] }).next()).rejects.toMatchObject({ status: 429 });
       await request(app.getHttpServer()).post('/v1/completions').send({ prompt: 'x', max_tokens: 1 }).expect(429);
+      // The non-streaming seed API takes the same path in the app.
+      await expect(mixtral.generateCompletion('x', { max_tokens: 1 })).rejects.toMatchObject({ status: 429 });
+      await expect(mixtral.chat([{ role: 'user', content: 'x' }], { max_tokens: 1 })).rejects.toMatchObject({ status: 429 });
       break;
     }
     expect(chunks).toBe(1);
@@ -100,6 +104,17 @@ describe('ModelService.streamCompletion / streamChat', () => {
     caller.abort();
     await expect(stream.next()).rejects.toMatchObject({ status: 499, code: 'cancelled' });
     await waitFor(async () => (await running()) === 0, 5_000, 'the engine to drop the request');
+  });
+
+  it('answers generateCompletion and chat on the same path: counted in requests_total, the engine\'s refusal relayed', async () => {
+    const before = await gatewayMetric('citadel_llm_requests_total', { endpoint: 'completions', status: '200' });
+    const answer = await mixtral.generateCompletion('Explain quantum computing', { max_tokens: 5 });
+    expect(answer).toMatchObject({ object: 'text_completion', model: 'mistralai/Mixtral-8x7B-Instruct-v0.1', usage: { completion_tokens: 5 } });
+    expect((await mixtral.chat([{ role: 'user', content: 'Hello' }], { max_tokens: 3 })).choices[0].message.role).toBe('assistant');
+    expect((await gatewayMetric('citadel_llm_requests_total', { endpoint: 'completions', status: '200' })) - before).toBe(1);
+    const refusedBefore = await gatewayMetric('citadel_llm_requests_total', { endpoint: 'completions', status: '400' });
+    await expect(mixtral.generateCompletion('word '.repeat(40_000), { max_tokens: 10 })).rejects.toMatchObject({ status: 400 });
+    expect((await gatewayMetric('citadel_llm_requests_total', { endpoint: 'completions', status: '400' })) - refusedBefore).toBe(1);
   });
 
   it('rejects with the engine\'s refusal (400, relayed) and with a failed stream\'s error event', async () => {

@@ -69,14 +69,18 @@ export class ModelService implements OnApplicationShutdown {
     return [this.id, this.servedName, ...this.config.model.aliases];
   }
 
-  /** Seed API: a non-streaming completion, resolved as vLLM's JSON answer. */
+  /**
+   * Seed API: a non-streaming completion, resolved as vLLM's JSON answer. In the model's app it
+   * takes the HTTP requests' path (admitted, counted); in a model module imported alone it
+   * calls the engine directly.
+   */
   generateCompletion(prompt: string | string[], options: GenerationOptions = {}): Promise<any> {
-    return this.callJson('/v1/completions', { ...options, prompt });
+    return this.callJson({ endpoint: 'completions', path: '/v1/completions', body: { ...options, prompt } });
   }
 
-  /** Seed API: a non-streaming chat completion. */
+  /** Seed API: a non-streaming chat completion; as generateCompletion. */
   chat(messages: ChatMessage[], options: GenerationOptions = {}): Promise<any> {
-    return this.callJson('/v1/chat/completions', { ...options, messages });
+    return this.callJson({ endpoint: 'chat_completions', path: '/v1/chat/completions', body: { ...options, messages } });
   }
 
   /**
@@ -176,7 +180,9 @@ export class ModelService implements OnApplicationShutdown {
     }
   }
 
-  private async callJson(path: string, body: Record<string, unknown>): Promise<any> {
+  private async callJson({ endpoint, path, body }: Omit<PathRequest, 'signal'>): Promise<any> {
+    // The engine's own timers (connect, first byte) bound the wait on either path.
+    if (this.requestPath) return this.requestPath.json(this, { endpoint, path, body, signal: new AbortController().signal });
     const signal = AbortSignal.timeout(this.config.engine.timeouts.first_byte_ms);
     try {
       const reply = await this.engine.call({ method: 'POST', path, body: JSON.stringify({ ...body, model: this.servedName, stream: false }), signal });
