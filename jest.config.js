@@ -14,7 +14,8 @@ module.exports = {
   },
   transformIgnorePatterns: ['/node_modules/(?!(@nestjs|file-type|strtok3|token-types|uint8array-extras|@tokenizer|@borewit|cookie|get-port|execa|@sindresorhus|@sec-ant|figures|is-unicode-supported|get-stream|is-stream|human-signals|is-plain-obj|npm-run-path|path-key|unicorn-magic|pretty-ms|parse-ms|strip-final-newline|yoctocolors|mistral-tokenizer-js|llama-tokenizer-js)/)'],
   // unicorn-magic (under execa) exports only an `import` condition, which jest's CommonJS resolver never matches.
-  moduleNameMapper: { '^unicorn-magic$': '<rootDir>/node_modules/unicorn-magic/node.js' },
+  // Tests import the package by its name (package.json `exports`), as a user's test does: its source entry.
+  moduleNameMapper: { '^unicorn-magic$': '<rootDir>/node_modules/unicorn-magic/node.js', '^citadel-llm-server$': '<rootDir>/src/index.ts' },
   moduleFileExtensions: ['ts', 'js', 'json'],
   testTimeout: 30000,
 };

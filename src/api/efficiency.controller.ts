@@ -1,5 +1,6 @@
 import { Controller, Get, Res } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
+import { ModelHealthService } from '../monitoring/health/model-health.service';
 import { EFFICIENCY_FAMILIES, MetricsRegistry } from '../monitoring/metrics-registry';
 import { efficiencyManagerOf } from '../orchestration/admission-factory';
 import { ModelService } from '../services/ai-models/model-service';
@@ -14,15 +15,20 @@ import { efficiencyReport } from '../services/optimization/efficiency-report';
 export class EfficiencyController {
   private readonly manager: EfficiencyManager;
 
-  constructor(private readonly model: ModelService) {
+  constructor(
+    private readonly model: ModelService,
+    private readonly health: ModelHealthService,
+  ) {
     const manager = efficiencyManagerOf(model.admission);
     if (!manager) throw new Error(`${model.id} has no efficiency manager (no efficiency section in its config)`);
     this.manager = manager;
   }
 
+  /** Always 200: a report (the throttle refusing is its job), whose `status` is the throttle's health. */
   @Get('efficiency')
-  efficiency() {
-    return efficiencyReport(this.model, this.manager);
+  async efficiency() {
+    const state = this.manager.throttleState();
+    return efficiencyReport(this.model, this.manager, await this.health.checkThrottle(state));
   }
 
   @Get('metrics/efficiency')

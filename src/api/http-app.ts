@@ -1,8 +1,10 @@
 import { createServer, RequestListener, Server } from 'node:http';
-import { LogLevel } from '@nestjs/common';
+import { LogLevel, NestApplicationOptions } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
+import type { TestingModule } from '@nestjs/testing';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { ModelServiceConfig } from '../config/model-config';
 import { SecurityConfig } from '../config/security-config';
 import { ApiError } from '../common/api-error';
 import { registerAccessLog } from './access-log';
@@ -96,6 +98,30 @@ function withoutTrailingSlash(url: string): string | undefined {
  * own errors (body too large, bad JSON) and unknown routes to the same global exception filter.
  */
 export async function createHttpApp(module: unknown, options: HttpAppOptions): Promise<NestFastifyApplication> {
+  return buildHttpApp((adapter, appOptions) => NestFactory.create<NestFastifyApplication>(module as never, adapter, appOptions), options);
+}
+
+/**
+ * The same app over a compiled testing module (`Test.createTestingModule(...).compile()`),
+ * initialised and ready for an in-process client (`supertest(app.getHttpServer())`): README
+ * "Using the modules in your own tests". The body limit is the model's `service.max_body_bytes`
+ * unless given (it must be given for a module that holds no model config).
+ */
+export async function createTestingHttpApp(moduleRef: TestingModule, options: Partial<HttpAppOptions> = {}): Promise<NestFastifyApplication> {
+  const bodyLimit = options.bodyLimit ?? moduleRef.get(ModelServiceConfig, { strict: false }).service.max_body_bytes;
+  const app = await buildHttpApp((adapter, appOptions) => moduleRef.createNestApplication<NestFastifyApplication>(adapter, appOptions), {
+    logLevels: ['error', 'warn'],
+    ...options,
+    bodyLimit,
+  });
+  await app.init();
+  await app.getHttpAdapter().getInstance().ready();
+  return app;
+}
+
+type AppFactory = (adapter: FastifyAdapter, options: NestApplicationOptions) => Promise<NestFastifyApplication> | NestFastifyApplication;
+
+async function buildHttpApp(create: AppFactory, options: HttpAppOptions): Promise<NestFastifyApplication> {
   const security = options.security ?? new SecurityConfig();
   const adapter = new FastifyAdapter({
     bodyLimit: options.bodyLimit,
@@ -108,7 +134,7 @@ export async function createHttpApp(module: unknown, options: HttpAppOptions): P
     genReqId: requestIdOf,
     serverFactory: (handler: RequestListener) => createListenerServer(handler, security, options.connections),
   });
-  const app = await NestFactory.create<NestFastifyApplication>(module as never, adapter, {
+  const app = await create(adapter, {
     rawBody: true,
     logger: new BootQuietLogger(options.logLevels ?? ['error', 'warn', 'log']),
   });

@@ -2,8 +2,7 @@ import { DynamicModule, Module } from '@nestjs/common';
 import { ModelServiceConfig } from '../config/model-config';
 import { MonitoringHealthModule } from '../monitoring/health/health.module';
 import { buildAdmission } from '../orchestration/admission-factory';
-import { CompletionForwarder } from '../orchestration/completion-forwarder';
-import { InFlightRequests } from '../orchestration/in-flight-requests';
+import { requestPathProviders } from '../orchestration/forwarded-requests';
 import { ModelDirectory } from '../orchestration/model-directory';
 import { ModelRouter } from '../orchestration/model-router';
 import { ModelModuleOptions } from '../services/ai-models/model-module';
@@ -27,7 +26,8 @@ export class ModelAppModule {
   static forRoot(config: ModelServiceConfig, options?: ModelModuleOptions, directory = new ModelDirectory()): DynamicModule {
     return {
       module: ModelAppModule,
-      imports: [modelModuleFor(config, { admission: buildAdmission, ...options }), MonitoringHealthModule, ...metricsEndpoint(config.id)],
+      // The forwarder is the model module's, so the service's own streams take the same path as HTTP requests.
+      imports: [modelModuleFor(config, { admission: buildAdmission, requestPath: requestPathProviders(directory), ...options }), MonitoringHealthModule, ...metricsEndpoint(config.id)],
       controllers: [
         OpenAIController,
         HealthController,
@@ -35,11 +35,8 @@ export class ModelAppModule {
         ...(config.efficiency ? [EfficiencyController] : []),
       ],
       providers: [
-        CompletionForwarder,
         ModelMonitoring,
         EngineMetricsCollector,
-        InFlightRequests,
-        { provide: ModelDirectory, useValue: directory },
         // A request naming no model gets this port's model.
         { provide: ModelRouter, useFactory: (m: ModelService) => new ModelRouter([m], m), inject: [ModelService] },
       ],

@@ -11,6 +11,7 @@ type Efficiency = {
   model: string;
   efficiency_mode: boolean;
   status: string;
+  optimization_status: string;
   active_optimizations: string[];
   current_rps: number;
   in_flight: number;
@@ -108,7 +109,9 @@ describe('Phi-3-Mini at three times its configured rate (seed 1.5 throttle)', ()
     expect(body).toMatchObject({
       model: 'phi-3-mini',
       efficiency_mode: true,
-      status: 'active',
+      status: 'healthy',
+      checks: { throttle: { status: 'up', queue_depth: 0, target_rps: 100 } },
+      optimization_status: 'active',
       active_optimizations: ['rate_limit', 'concurrency_cap', 'admission_queue', 'resource_monitoring'],
       queue_depth: 0,
       latency: { target_ms: 500 },

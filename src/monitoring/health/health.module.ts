@@ -5,6 +5,7 @@ import { EngineHealthIndicator } from './engine.health';
 import { EventLoopHealthIndicator } from './event-loop.health';
 import { MemoryHealthIndicator } from './memory.health';
 import { ModelHealthService } from './model-health.service';
+import { ThrottleHealthIndicator } from './throttle.health';
 
 /**
  * Terminus with the models' health indicators. Its own failure log is off: a failing check is
@@ -12,7 +13,7 @@ import { ModelHealthService } from './model-health.service';
  */
 @Module({
   imports: [TerminusModule.forRoot({ logger: false })],
-  providers: [EngineHealthIndicator, MemoryHealthIndicator, EventLoopHealthIndicator, DiskHealthIndicator, ModelHealthService],
+  providers: [EngineHealthIndicator, MemoryHealthIndicator, EventLoopHealthIndicator, DiskHealthIndicator, ThrottleHealthIndicator, ModelHealthService],
   exports: [ModelHealthService],
 })
 export class MonitoringHealthModule {}

@@ -7,6 +7,7 @@ import { MonitoredModel } from '../monitored-model';
 import { DiskHealthIndicator } from './disk.health';
 import { EngineHealthIndicator } from './engine.health';
 import { EventLoopHealthIndicator } from './event-loop.health';
+import { ThrottleHealthIndicator, ThrottleState } from './throttle.health';
 
 const health = new HealthIndicatorService();
 
@@ -91,5 +92,34 @@ describe('DiskHealthIndicator (managed mode)', () => {
   it('fails below the free share, and when the model path is missing', async () => {
     expect((await disk.check(config('managed', dir), 1.01)).disk).toMatchObject({ status: 'down', message: expect.stringMatching(/free under/) });
     expect((await disk.check(config('managed', join(dir, 'nope')), 0)).disk).toMatchObject({ status: 'down', message: `the model path ${join(dir, 'nope')} does not exist` });
+  });
+});
+
+describe('ThrottleHealthIndicator (Phi-3-Mini\'s /efficiency): queue saturation and the admitted rate against the target', () => {
+  const throttle = new ThrottleHealthIndicator(health);
+  const state = (over: Partial<ThrottleState>): ThrottleState => ({ efficiencyMode: true, queueDepth: 0, queueCapacity: 100, inFlight: 0, maxConcurrency: 32, admittedPerSecond: 0, limitRps: 100, ...over });
+  const check = (over: Partial<ThrottleState>) => throttle.check(state(over)).throttle as { status: string; degraded?: string; message?: string; [k: string]: unknown };
+
+  it('is up with room in the queue, whatever the rate, and when efficiency_mode is off even with a full queue', () => {
+    expect(check({ queueDepth: 79, admittedPerSecond: 100 })).toMatchObject({ status: 'up', queue_saturation: 0.79, admitted_rate_ratio: 1, target_rps: 100 });
+    expect(check({ queueDepth: 0, admittedPerSecond: 3 })).not.toHaveProperty('degraded');
+    expect(check({ efficiencyMode: false, queueDepth: 100 })).toMatchObject({ status: 'up', efficiency_mode: false });
+    expect(check({ efficiencyMode: false, queueDepth: 100 })).not.toHaveProperty('degraded');
+  });
+
+  it('is degraded (queue_saturated) from 80% of the queue, and with a full queue while the target rate is admitted', () => {
+    expect(check({ queueDepth: 80, admittedPerSecond: 40 })).toMatchObject({ status: 'up', degraded: 'queue_saturated', message: 'the admission queue is 80% full (80 of 100) at 40 req/s admitted of the target 100: requests beyond it get 429' });
+    expect(check({ queueDepth: 100, admittedPerSecond: 90 })).toMatchObject({ status: 'up', degraded: 'queue_saturated' });
+  });
+
+  it('is down with a full queue while less than 90% of the target rate is admitted, naming the engine slots in use', () => {
+    expect(check({ queueDepth: 100, admittedPerSecond: 89.9, inFlight: 32 })).toMatchObject({
+      status: 'down',
+      message: 'the admission queue is 100% full (100 of 100) with 89.9 req/s admitted of the target 100 (engine slots in use: 32 of 32): the model serves below its target and refuses the rest',
+    });
+  });
+
+  it('takes a queue of size 0 as never saturated (refusals are then immediate and counted in throttled_total)', () => {
+    expect(check({ queueCapacity: 0, queueDepth: 0, inFlight: 32 })).toMatchObject({ status: 'up', queue_saturation: 0 });
   });
 });

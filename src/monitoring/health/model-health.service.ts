@@ -5,6 +5,7 @@ import { DiskHealthIndicator } from './disk.health';
 import { EngineHealthIndicator } from './engine.health';
 import { EventLoopHealthIndicator } from './event-loop.health';
 import { MemoryHealthIndicator } from './memory.health';
+import { ThrottleHealthIndicator, ThrottleState } from './throttle.health';
 
 export type CheckDetails = Record<string, { status: string; message?: string; [key: string]: unknown }>;
 
@@ -41,6 +42,7 @@ export class ModelHealthService {
     private readonly memory: MemoryHealthIndicator,
     private readonly eventLoop: EventLoopHealthIndicator,
     private readonly disk: DiskHealthIndicator,
+    private readonly throttle: ThrottleHealthIndicator,
   ) {}
 
   async check(model: MonitoredModel): Promise<ModelHealthReport> {
@@ -55,9 +57,18 @@ export class ModelHealthService {
     return report;
   }
 
-  private async evaluate(model: MonitoredModel): Promise<ModelHealthReport> {
+  /** The efficiency throttle's health (Phi-3-Mini's /efficiency): its queue and admitted rate. */
+  checkThrottle(state: ThrottleState): Promise<ModelHealthReport> {
+    return this.summarize([() => this.throttle.check(state)]);
+  }
+
+  private evaluate(model: MonitoredModel): Promise<ModelHealthReport> {
     const indicators: HealthIndicatorFunction[] = [() => this.engine.check(model), () => this.memory.check(model), () => this.eventLoop.check()];
     if (this.disk.applies(model.config)) indicators.push(() => this.disk.check(model.config));
+    return this.summarize(indicators);
+  }
+
+  private async summarize(indicators: HealthIndicatorFunction[]): Promise<ModelHealthReport> {
     const result = await this.run(indicators);
     const checks = result.details as CheckDetails;
     if (result.status === 'ok') {

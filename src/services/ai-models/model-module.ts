@@ -12,6 +12,12 @@ export interface ModelModuleOptions {
   engineProcess?: EngineProcessInfo;
   /** The model's admission rules (the server gives orchestration's); none when the module is used alone. */
   admission?: (config: ModelServiceConfig) => Admission;
+  /**
+   * The HTTP requests' path, bound to RequestPath, with what it needs (orchestration's
+   * `requestPathProviders`): the server's model app gives it, so the service's streams are
+   * admitted, counted and aborted as HTTP requests are. Without it the streaming methods refuse.
+   */
+  requestPath?: Provider[];
 }
 
 /** The engine settings a config describes. */
@@ -54,6 +60,7 @@ export function defineModelModule(
     { provide: Admission, useFactory: (c: ModelServiceConfig) => options.admission?.(c) ?? new NoAdmissionRules(), inject: [ModelServiceConfig] },
     { provide: EngineProcessInfo, useValue: options.engineProcess ?? new EngineProcessInfo() },
     ResponseStreamer,
+    ...(options.requestPath ?? []),
     service,
     ...(service === ModelService ? [] : [{ provide: ModelService, useExisting: service }]),
   ];

@@ -5,9 +5,15 @@ import { ModelMetrics } from '../../monitoring/model-metrics';
 import { processCpuSeconds, processRssBytes } from '../../monitoring/process-stats';
 import { EngineFailure } from '../core/vllm-engine/engine-failure';
 import { engineFailureToApiError } from '../core/vllm-engine/engine-failure-to-api-error';
+import { engineAnswerToApiError } from '../core/vllm-engine/engine-error-body';
 import { readBody } from '../core/vllm-engine/read-body';
 import { VllmEngine } from '../core/vllm-engine/vllm-engine';
+import { sseChunks } from '../streaming/sse-chunks';
 import { Admission } from './admission';
+import { PathRequest, RequestPath } from './request-path';
+import { ChatCompletionChunk, ChatMessage, ChatStreamRequest, CompletionChunk, CompletionStreamRequest } from './request-types';
+
+export type { ChatMessage } from './request-types';
 
 /** The engine's process, when it is ours (simulated or managed mode); it may be restarted. */
 export class EngineProcessInfo {
@@ -24,13 +30,13 @@ export class EngineProcessInfo {
   }
 }
 
-export type ChatMessage = { role: string; content: string | null | object[]; name?: string };
 export type GenerationOptions = Record<string, unknown>;
 
 /**
  * One model behind its engine. The four model services are this class with different config:
- * the seeds' service API (generateCompletion, chat, getModelInfo, getMemoryUsage, getCpuUsage)
- * for code and tests, and what the HTTP layer needs (names, engine, admission, metrics).
+ * the seeds' service API (generateCompletion, chat, streamCompletion, streamChat, getModelInfo,
+ * getMemoryUsage, getCpuUsage) for code and tests, and what the HTTP layer needs (names, engine,
+ * admission, metrics).
  */
 @Injectable()
 export class ModelService implements OnApplicationShutdown {
@@ -44,6 +50,8 @@ export class ModelService implements OnApplicationShutdown {
     readonly admission: Admission,
     readonly metrics: ModelMetrics,
     @Optional() @Inject(EngineProcessInfo) readonly engineProcess?: EngineProcessInfo,
+    /** The HTTP requests' path, which the streaming methods take (the server's model app gives it). */
+    @Optional() @Inject(RequestPath) private readonly requestPath?: RequestPath,
   ) {
     metrics.watchEngine(() => engine.upstreams());
   }
@@ -61,14 +69,34 @@ export class ModelService implements OnApplicationShutdown {
     return [this.id, this.servedName, ...this.config.model.aliases];
   }
 
-  /** Seed API: a non-streaming completion, resolved as vLLM's JSON answer. */
+  /**
+   * Seed API: a non-streaming completion, resolved as vLLM's JSON answer. In the model's app it
+   * takes the HTTP requests' path (admitted, counted); in a model module imported alone it
+   * calls the engine directly.
+   */
   generateCompletion(prompt: string | string[], options: GenerationOptions = {}): Promise<any> {
-    return this.callJson('/v1/completions', { ...options, prompt });
+    return this.callJson({ endpoint: 'completions', path: '/v1/completions', body: { ...options, prompt } });
   }
 
-  /** Seed API: a non-streaming chat completion. */
+  /** Seed API: a non-streaming chat completion; as generateCompletion. */
   chat(messages: ChatMessage[], options: GenerationOptions = {}): Promise<any> {
-    return this.callJson('/v1/chat/completions', { ...options, messages });
+    return this.callJson({ endpoint: 'chat_completions', path: '/v1/chat/completions', body: { ...options, messages } });
+  }
+
+  /**
+   * Seed API (task 1.4's `ResponseStreamer().stream_response(prompt, config)`): a streamed
+   * completion, chunk by chunk as vLLM sends them, parsed. It takes the HTTP requests' path:
+   * admitted (a 429 rejects as an ApiError), counted in the metrics, and aborted at the engine
+   * when the loop is left early or `signal` aborts. An engine's refusal or a failed stream
+   * rejects with an ApiError.
+   */
+  streamCompletion(request: CompletionStreamRequest, signal?: AbortSignal): AsyncGenerator<CompletionChunk, void, undefined> {
+    return this.stream<CompletionChunk>({ endpoint: 'completions', path: '/v1/completions', body: request }, signal);
+  }
+
+  /** Seed API: a streamed chat completion; as streamCompletion. */
+  streamChat(request: ChatStreamRequest, signal?: AbortSignal): AsyncGenerator<ChatCompletionChunk, void, undefined> {
+    return this.stream<ChatCompletionChunk>({ endpoint: 'chat_completions', path: '/v1/chat/completions', body: request }, signal);
   }
 
   getModelInfo() {
@@ -122,17 +150,45 @@ export class ModelService implements OnApplicationShutdown {
     await this.engine.close();
   }
 
-  private async callJson(path: string, body: Record<string, unknown>): Promise<any> {
+  private async *stream<T>(request: Omit<PathRequest, 'signal'>, signal?: AbortSignal): AsyncGenerator<T, void, undefined> {
+    if (!this.requestPath) {
+      throw new Error(`${this.id}: streaming needs the request path, which the model's app provides: import ModelAppModule.forRoot(config) (README "Using the modules in your own tests")`);
+    }
+    // The request's own signal: the caller's, and leaving the loop early (like a client leaving).
+    const abort = new AbortController();
+    const onCallerAbort = () => abort.abort(signal?.reason);
+    if (signal?.aborted) onCallerAbort();
+    else signal?.addEventListener('abort', onCallerAbort, { once: true });
+    let complete = false;
+    try {
+      const events = await this.requestPath.stream(this, { ...request, signal: abort.signal });
+      try {
+        yield* sseChunks<T>(events);
+        complete = true;
+      } finally {
+        // Abort first, so the engine's request is cancelled, then close the relay: that settles
+        // the request's admission and metrics.
+        if (!complete) abort.abort();
+        await events.return();
+      }
+    } catch (error) {
+      // The caller cancelled: say so, not how the cut stream looked.
+      if (signal?.aborted) throw new ApiError(499, 'The request was cancelled.', 'request_cancelled', 'cancelled');
+      throw error;
+    } finally {
+      signal?.removeEventListener('abort', onCallerAbort);
+    }
+  }
+
+  private async callJson({ endpoint, path, body }: Omit<PathRequest, 'signal'>): Promise<any> {
+    // The engine's own timers (connect, first byte) bound the wait on either path.
+    if (this.requestPath) return this.requestPath.json(this, { endpoint, path, body, signal: new AbortController().signal });
     const signal = AbortSignal.timeout(this.config.engine.timeouts.first_byte_ms);
     try {
       const reply = await this.engine.call({ method: 'POST', path, body: JSON.stringify({ ...body, model: this.servedName, stream: false }), signal });
-      const text = (await readBody(reply.body)).toString('utf8');
-      const json = JSON.parse(text);
-      if (reply.status !== 200) {
-        const e = json?.error ?? {};
-        throw new ApiError(reply.status, String(e.message ?? text), String(e.type ?? 'upstream_error'), e.code ?? reply.status, e.param ?? null);
-      }
-      return json;
+      const answer = await readBody(reply.body);
+      if (reply.status !== 200) throw engineAnswerToApiError(reply.status, answer);
+      return JSON.parse(answer.toString('utf8'));
     } catch (error) {
       if (error instanceof EngineFailure) throw engineFailureToApiError(error, this.id);
       throw error;

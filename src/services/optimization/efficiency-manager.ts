@@ -1,6 +1,7 @@
 import { ModelServiceConfig } from '../../config/model-config';
 import { ModelMetrics } from '../../monitoring/model-metrics';
 import { EfficiencyView } from '../../monitoring/model-series';
+import { ThrottleState } from '../../monitoring/health/throttle.health';
 import { Clock, monotonicMs } from '../../common/clock';
 import { Release } from '../../common/release';
 import { RateWindow } from '../../monitoring/recent-window';
@@ -159,6 +160,19 @@ export class EfficiencyManager {
       .filter(([, o]) => o.active)
       .map(([name]) => name);
     return { efficiency_mode: on, status: on ? 'active' : 'inactive', active_optimizations: active, optimizations };
+  }
+
+  /** What the throttle's health indicator judges, read now (not the gauges' cached view). */
+  throttleState(): ThrottleState {
+    return {
+      efficiencyMode: this.enabled,
+      queueDepth: this.queue.length,
+      queueCapacity: this.queueSize,
+      inFlight: this.active,
+      maxConcurrency: this.maxConcurrency,
+      admittedPerSecond: this.currentRps(),
+      limitRps: this.rateLimitRps,
+    };
   }
 
   /** The efficiency figures the /efficiency report and the Prometheus gauges show. */

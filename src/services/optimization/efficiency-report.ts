@@ -1,3 +1,4 @@
+import { ModelHealthReport } from '../../monitoring/health/model-health.service';
 import { ModelService } from '../ai-models/model-service';
 import { EfficiencyManager, THROTTLE_REASONS } from './efficiency-manager';
 
@@ -10,10 +11,12 @@ function round(n: number): number {
 }
 
 /**
- * /efficiency (seed 1.5): whether the throttle applies and what it does now, the latency against
- * the target, and throughput per resource unit (per core and per GB of the service's allocation).
+ * /efficiency (seed 1.5): the throttle's health (`status`, from its Terminus indicator:
+ * healthy, degraded or unhealthy, with `reason` and the check's details), whether the throttle
+ * applies and what it does now, the latency against the target, and throughput per resource
+ * unit (per core and per GB of the service's allocation).
  */
-export function efficiencyReport(model: ModelService, manager: EfficiencyManager) {
+export function efficiencyReport(model: ModelService, manager: EfficiencyManager, health: ModelHealthReport) {
   const status = manager.getOptimizationStatus();
   const view = manager.view();
   const { target_latency_ms: target, cpu_cores: cores, memory_limit_gb: gb } = model.config.performance;
@@ -22,7 +25,12 @@ export function efficiencyReport(model: ModelService, manager: EfficiencyManager
     model: model.id,
     timestamp: new Date().toISOString(),
     efficiency_mode: status.efficiency_mode,
-    status: status.status,
+    status: health.status,
+    ...(health.reason ? { reason: health.reason } : {}),
+    ...(health.degraded ? { degraded: health.degraded } : {}),
+    checks: health.checks,
+    // The seed's get_optimization_status().status: whether the throttle applies (active) or not.
+    optimization_status: status.status,
     active_optimizations: status.active_optimizations,
     optimizations: status.optimizations,
     current_rps: round(view.admittedPerSecond),
