@@ -20,15 +20,33 @@ export interface HttpVllmEngineOptions extends EngineSettings {
   connections?: number;
   /** Opens sockets to engines; undici's own by default (tests wrap it to inject socket errors). */
   connector?: (url: string) => buildConnector.connector;
+  /**
+   * Sent as `Authorization: Bearer <key>` on every call and probe: an engine started with
+   * `--api-key`, or a model service with API keys when the gateway reaches it over HTTP.
+   */
+  apiKey?: string;
 }
 
-/** The headers of a call: JSON for a body, and the request's id. */
-function callHeaders(call: EngineCall): Record<string, string> | undefined {
-  if (call.body === undefined && call.requestId === undefined) return undefined;
+/** The headers of a call: JSON for a body, the request's id, and the key the upstream wants. */
+function callHeaders(call: EngineCall, authorization: string | undefined): Record<string, string> | undefined {
+  if (call.body === undefined && call.requestId === undefined && authorization === undefined) return undefined;
   const headers: Record<string, string> = {};
   if (call.body !== undefined) headers['content-type'] = 'application/json';
   if (call.requestId !== undefined) headers['x-request-id'] = call.requestId;
+  if (authorization !== undefined) headers.authorization = authorization;
   return headers;
+}
+
+/**
+ * Answers that are back-pressure, not a fault: 429 (too many requests) and 503 (no capacity now;
+ * a Gateway API Inference Extension `InferencePool`'s gateway sheds load with both, and vLLM
+ * answers 503 while it loads). The call is retried elsewhere before the first byte like any
+ * retryable status, but the replica stays up and its circuit breaker does not count it: a busy
+ * pool is not a dead replica, and opening its circuit would move its load onto the others.
+ * Whether the replica is really down is for its /health probes to say.
+ */
+export function isBackPressure(status: number): boolean {
+  return status === 429 || status === 503;
 }
 
 /**
@@ -37,6 +55,19 @@ function callHeaders(call: EngineCall): Record<string, string> | undefined {
  * (like Envoy's `unhealthy_interval`). Probes are cheap GET /health calls, one per down replica.
  */
 export const DOWN_PROBE_INTERVAL_MS = 1_000;
+
+/**
+ * How long a replica that answered 429/503 without `Retry-After` is passed over while another can
+ * take the call (it keeps its state: see isBackPressure). A heuristic: about the time a loaded
+ * vLLM needs to finish a few requests and free slots.
+ */
+const BACK_PRESSURE_MS = 1_000;
+/** The most a `Retry-After` keeps a replica passed over. */
+const MAX_BACK_PRESSURE_MS = 10_000;
+
+function headerValue(value: string | string[] | undefined): string | undefined {
+  return Array.isArray(value) ? value[0] : value;
+}
 
 /** Local resource errors are logged at most this often per engine (a flood would repeat them per call). */
 const LOCAL_ERROR_LOG_INTERVAL_MS = 10_000;
@@ -63,6 +94,7 @@ export class HttpVllmEngine extends VllmEngine {
   private readonly timers: NodeJS.Timeout[] = [];
   private readonly probing = new Map<Replica, Promise<void>>();
   private lastProgressAt = Date.now();
+  private readonly authorization?: string;
   private lastLocalErrorLogAt = 0;
   private closed = false;
 
@@ -71,6 +103,7 @@ export class HttpVllmEngine extends VllmEngine {
     this.logger = new Logger(`VllmEngine:${options.model}`);
     this.replicas = options.urls.map((url) => this.replicaFor(url));
     this.budget = new RetryBudget(options.retry.budgetRatio);
+    this.authorization = options.apiKey ? `Bearer ${options.apiKey}` : undefined;
     const intervalMs = options.healthCheckIntervalSeconds * 1000;
     if (intervalMs > 0) {
       this.timers.push(setInterval(() => void this.probe(), intervalMs));
@@ -174,13 +207,16 @@ export class HttpVllmEngine extends VllmEngine {
         method: call.method,
         path: call.path,
         body: call.body,
-        headers: callHeaders(call),
+        headers: callHeaders(call, this.authorization),
         signal: call.signal,
         headersTimeout: call.stream ? this.options.timeouts.firstTokenMs : this.options.timeouts.firstByteMs,
       });
       this.lastProgressAt = Date.now();
       replica.markUp();
-      if (response.statusCode >= 500) {
+      if (isBackPressure(response.statusCode)) {
+        replica.breaker.release(ticket);
+        replica.pressed(Math.min(MAX_BACK_PRESSURE_MS, retryAfterMs(headerValue(response.headers['retry-after'])) ?? BACK_PRESSURE_MS));
+      } else if (response.statusCode >= 500) {
         replica.breaker.failure(ticket);
         replica.failed(`the engine answered ${response.statusCode}`);
       } else {
@@ -221,7 +257,7 @@ export class HttpVllmEngine extends VllmEngine {
 
   /**
    * Where the next call goes, avoiding `tried` when another choice exists: the available replica
-   * with the fewest requests in flight; else (every circuit open or its trial busy) the least busy
+   * with the fewest requests in flight, one that is not pushing back (a 429/503 lately) first; else (every circuit open or its trial busy) the least busy
    * replica whose probes pass; else, only when probing is off, the least recently failed replica
    * whose trial slot is free, as its trial. Undefined: every replica is known down.
    */
@@ -229,7 +265,8 @@ export class HttpVllmEngine extends VllmEngine {
     const fresh = (ok: (r: Replica) => boolean) => (r: Replica) => ok(r) && !tried.has(r);
     const available = (r: Replica) => r.available;
     const answering = (r: Replica) => r.up;
-    const replica = this.leastBusy(fresh(available)) ?? this.leastBusy(available) ?? this.leastBusy(fresh(answering)) ?? this.leastBusy(answering);
+    const unpressed = (r: Replica) => r.available && !r.pressedNow();
+    const replica = this.leastBusy(fresh(unpressed)) ?? this.leastBusy(fresh(available)) ?? this.leastBusy(available) ?? this.leastBusy(fresh(answering)) ?? this.leastBusy(answering);
     if (replica) return { replica, trial: false };
     if (this.options.healthCheckIntervalSeconds > 0) return undefined;
     let oldest: Replica | undefined;
@@ -273,7 +310,7 @@ export class HttpVllmEngine extends VllmEngine {
     if (this.closed) return;
     const ticket = replica.breaker.probeStarted();
     try {
-      const res = await replica.pool.request({ method: 'GET', path: '/health', signal: AbortSignal.timeout(5_000) });
+      const res = await replica.pool.request({ method: 'GET', path: '/health', headers: this.authorization ? { authorization: this.authorization } : undefined, signal: AbortSignal.timeout(5_000) });
       await res.body.dump();
       if (res.statusCode === 200) {
         if (!replica.up) this.logger.log(`replica ${replica.url} is up again`);

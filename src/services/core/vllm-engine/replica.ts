@@ -21,6 +21,8 @@ export class Replica {
   lastFailedAt = 0;
   lastFailure?: string;
   readonly breaker: CircuitBreaker;
+  /** Until when (ms since the epoch) it is passed over after pushing back with 429/503. */
+  private pressedUntil = 0;
 
   constructor(
     readonly url: string,
@@ -53,6 +55,15 @@ export class Replica {
   failed(reason: string): void {
     this.lastFailedAt = Date.now();
     this.lastFailure = reason;
+  }
+
+  /** It answered 429/503: other replicas get calls first for `ms`; its health and circuit stay. */
+  pressed(ms: number): void {
+    this.pressedUntil = Date.now() + ms;
+  }
+
+  pressedNow(): boolean {
+    return this.pressedUntil > Date.now();
   }
 
   markUp(): void {
