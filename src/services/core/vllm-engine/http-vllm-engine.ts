@@ -6,7 +6,7 @@ import { EngineFailure, classifyTransportError, localResourceError } from './eng
 import { discardBody } from './read-body';
 import { Replica, ReplicaTimeouts } from './replica';
 import { RetryBudget, RetryOptions, backoffDelay, isRetryableStatus, relayedHeaders, retryAfterMs, sleep } from './retry-policy';
-import { EngineCall, EngineReply, EngineSettings, UpstreamState, VllmEngine } from './vllm-engine';
+import { EngineCall, EngineReply, EngineSettings, ReportedHealth, UpstreamState, VllmEngine } from './vllm-engine';
 
 export interface HttpVllmEngineOptions extends EngineSettings {
   /** Used in log lines and errors. */
@@ -67,6 +67,26 @@ const MAX_BACK_PRESSURE_MS = 10_000;
 
 function headerValue(value: string | string[] | undefined): string | undefined {
   return Array.isArray(value) ? value[0] : value;
+}
+
+/** The most of a /health body that is read (a model service's is about 2 kB; vLLM's is empty). */
+const MAX_HEALTH_BODY = 64 * 1024;
+
+/**
+ * What a replica's /health body says of itself, when it says it in the model services' shape
+ * (`status`, and `failed_check`/`reason` or `degraded`): the gateway shows it beside its own
+ * view. vLLM's empty body says nothing.
+ */
+function reportedHealth(text: string): ReportedHealth | undefined {
+  if (!text.startsWith('{') || text.length > MAX_HEALTH_BODY) return undefined;
+  try {
+    const body = JSON.parse(text) as Record<string, unknown>;
+    if (typeof body.status !== 'string') return undefined;
+    const pick = (key: string) => (typeof body[key] === 'string' ? { [key]: body[key] as string } : {});
+    return { status: body.status, ...pick('failed_check'), ...pick('reason'), ...pick('degraded'), ...pick('timestamp') } as ReportedHealth;
+  } catch {
+    return undefined;
+  }
 }
 
 /** Local resource errors are logged at most this often per engine (a flood would repeat them per call). */
@@ -311,16 +331,18 @@ export class HttpVllmEngine extends VllmEngine {
     const ticket = replica.breaker.probeStarted();
     try {
       const res = await replica.pool.request({ method: 'GET', path: '/health', headers: this.authorization ? { authorization: this.authorization } : undefined, signal: AbortSignal.timeout(5_000) });
-      await res.body.dump();
+      const said = reportedHealth(await res.body.text().catch(() => ''));
+      replica.reported = said;
       if (res.statusCode === 200) {
         if (!replica.up) this.logger.log(`replica ${replica.url} is up again`);
         replica.markUp();
         // The engine answers again: an open circuit gets its trial now rather than after open_seconds.
         replica.breaker.probePassed(ticket);
       } else {
-        if (replica.up) this.logger.warn(`replica ${replica.url} marked down: /health answered ${res.statusCode}`);
-        replica.failed(`/health answered ${res.statusCode}`);
-        replica.markDown(`/health answered ${res.statusCode}`);
+        const why = `/health answered ${res.statusCode}${said?.failed_check ? ` (${said.failed_check}${said.reason ? `: ${said.reason}` : ''})` : ''}`;
+        if (replica.up) this.logger.warn(`replica ${replica.url} marked down: ${why}`);
+        replica.failed(why);
+        replica.markDown(why);
       }
     } catch (error) {
       const failure = classifyTransportError(error, replica.url);
