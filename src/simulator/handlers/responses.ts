@@ -215,7 +215,8 @@ function answerResponse(
         res.destroy();
         return false;
       }
-      return true;
+      // stall-after-K: the job stays paused (and running) until the client leaves.
+      return !(run.faults.stallAfterTokens > 0 && generated >= run.faults.stallAfterTokens);
     },
     () => {
       if (ended) return;
@@ -259,6 +260,10 @@ function streamResponse(
         if (job) run.engine.scheduler.abort(job);
         res.write(chunk, () => res.destroy());
         return false;
+      }
+      if (run.faults.stallAfterTokens > 0 && sent >= run.faults.stallAfterTokens) {
+        res.write(chunk);
+        return false; // stalled: paused (and running) until the client leaves
       }
       if (res.write(chunk)) return true;
       res.once('drain', () => {
