@@ -125,6 +125,13 @@ export class ServiceOrchestrator {
    * last, once nothing can reach them.
    */
   async stop(): Promise<void> {
+    // Readiness fails first; the rest is served during the shutdown delay (README, "Stopping").
+    this.draining.notReady = true;
+    const delay = this.config.security.shutdown_delay_ms;
+    if (delay > 0 && this.apps.length + (this.gatewayApp ? 1 : 0) > 0) {
+      this.logger.log(`not ready: still serving for ${delay} ms (shutdown_delay_ms) before draining`);
+      await new Promise((resolve) => setTimeout(resolve, delay));
+    }
     this.draining.started = true;
     const deadline = Date.now() + (this.options.shutdownGraceMs ?? 10_000);
     const apps = [...(this.gatewayApp ? [this.gatewayApp] : []), ...this.apps.splice(0)];
