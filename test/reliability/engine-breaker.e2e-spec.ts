@@ -116,6 +116,16 @@ describe('HttpVllmEngine: the circuit breaker', () => {
     expect(state(engine, a.url)).toMatchObject({ up: true, circuit: 'open', failures: 3 });
   });
 
+  it('asks /health at once after a 503: a dead engine (503 to calls and to /health) is marked down without waiting for the next probe, its circuit untouched', async () => {
+    const a = await sim();
+    engine = makeEngine([a.url]);
+    a.setFaults({ engineDead: true });
+    expect(await complete(engine)).toBe(503);
+    await waitFor(() => !state(engine!, a.url).up, 'the replica to be marked down by its /health');
+    expect(state(engine, a.url)).toMatchObject({ circuit: 'closed', failures: 0, lastError: '/health answered 503' });
+    expect(await complete(engine)).toMatchObject({ kind: 'unavailable' });
+  });
+
   it('with two replicas, a 503 from one is retried on the other before the first byte, and neither circuit moves', async () => {
     const a = await sim();
     const b = await sim();

@@ -14,7 +14,7 @@ import { REPO } from '../support/start-citadel';
  * official SDK chats and streams through the gateway (by id, served name and alias); the client's
  * key is the gateway's and the gateway's own key is the services'; /v1/models, /health,
  * /health/ready, /health/services (with each service's own /health) and /metrics; a killed model
- * service is answered for by its fallback (phi-3-mini → openchat-3.5) at once, or 503 when no
+ * service, or one whose engine died, is answered for by its fallback (phi-3-mini → openchat-3.5), or 503 when no
  * fallback is up, and it takes traffic again once it is back; a client that leaves aborts the
  * engine's request across both hops, before the first byte and mid-stream.
  */
@@ -220,9 +220,22 @@ describeOnLoopbackHosts('citadel-llm gateway over model services on other hosts 
       await reader.cancel().catch(() => undefined);
       await waitFor(async () => (await engineMetric(phi.engine, 'vllm:num_requests_running')) === 0, 10_000, 'the engine to drop the stream');
     } finally {
-      await setFaults(phi.engine, NO_FAULTS);
+      await setFaults(phi.engine, { ...NO_FAULTS, stallAfterTokens: 0 });
     }
   });
+
+  it('moves to the fallback when a model service\'s engine dies (the service answers 503 and its /health says so), and back when it recovers', async () => {
+    await setFaults(phi.engine, { engineDead: true });
+    try {
+      // Each 503 makes the service and then the gateway ask /health at once (at most once a second).
+      await waitFor(async () => (await chat('phi-3-mini')).headers.get('x-citadel-model') === 'openchat-3.5', 15_000, 'phi-3-mini\'s requests to reach its fallback');
+      const services = (await getJson('/health/services')).body.services as any[];
+      expect(services.find((s) => s.model === 'phi-3-mini').engine.upstreams[0]).toMatchObject({ up: false, circuit: 'closed', reported: { status: 'unhealthy', failed_check: 'engine' } });
+    } finally {
+      await setFaults(phi.engine, NO_FAULTS);
+    }
+    await waitFor(async () => (await chat('phi-3-mini')).headers.get('x-citadel-model') === 'phi-3-mini', 15_000, 'phi-3-mini to answer again');
+  }, 40_000);
 
   it('answers from the fallback at once when a model service dies, 503 when no fallback is up, and routes to the services again when they are back', async () => {
     const phiPort = Number(new URL(phi.url).port);

@@ -43,7 +43,7 @@ function callHeaders(call: EngineCall, authorization: string | undefined): Recor
  * answers 503 while it loads). The call is retried elsewhere before the first byte like any
  * retryable status, but the replica stays up and its circuit breaker does not count it: a busy
  * pool is not a dead replica, and opening its circuit would move its load onto the others.
- * Whether the replica is really down is for its /health probes to say.
+ * Whether the replica is really down is for its /health probes to say: a 503 asks at once.
  */
 export function isBackPressure(status: number): boolean {
   return status === 429 || status === 503;
@@ -113,6 +113,8 @@ export class HttpVllmEngine extends VllmEngine {
   private budget: RetryBudget;
   private readonly timers: NodeJS.Timeout[] = [];
   private readonly probing = new Map<Replica, Promise<void>>();
+  /** When a 503 last made a replica be probed out of turn. */
+  private readonly probedAt = new Map<Replica, number>();
   private lastProgressAt = Date.now();
   private readonly authorization?: string;
   private lastLocalErrorLogAt = 0;
@@ -236,6 +238,9 @@ export class HttpVllmEngine extends VllmEngine {
       if (isBackPressure(response.statusCode)) {
         replica.breaker.release(ticket);
         replica.pressed(Math.min(MAX_BACK_PRESSURE_MS, retryAfterMs(headerValue(response.headers['retry-after'])) ?? BACK_PRESSURE_MS));
+        // A 503 may also be a dead engine (vLLM's EngineDeadError, a model service whose engine is
+        // down): its /health tells, asked now rather than at the next interval.
+        if (response.statusCode === 503) this.probeSoon(replica);
       } else if (response.statusCode >= 500) {
         replica.breaker.failure(ticket);
         replica.failed(`the engine answered ${response.statusCode}`);
@@ -314,6 +319,15 @@ export class HttpVllmEngine extends VllmEngine {
   /** Probes the replicas that are down, so one that is back takes traffic soon. */
   private async probeDown(): Promise<void> {
     await Promise.all(this.replicas.filter((r) => !r.up).map((r) => this.probeOne(r)));
+  }
+
+  /** Probes a replica now, unless probing is off or it was probed less than a second ago (a 503 storm asks once). */
+  private probeSoon(replica: Replica): void {
+    if (this.closed || this.options.healthCheckIntervalSeconds <= 0) return;
+    const now = Date.now();
+    if (now - (this.probedAt.get(replica) ?? 0) < DOWN_PROBE_INTERVAL_MS) return;
+    this.probedAt.set(replica, now);
+    void this.probeOne(replica);
   }
 
   /** Probes one replica, joining a probe of it already under way. */
