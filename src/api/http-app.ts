@@ -30,10 +30,18 @@ export interface HttpAppOptions {
   draining?: Draining;
 }
 
-/** Whether the process is stopping; one for all its listeners, so they all say so at once. */
+/**
+ * Whether the process is stopping; one for all its listeners, so they all say so at once.
+ * `notReady` comes first: /health/ready answers 503 while everything else is still served (the
+ * shutdown delay, for load balancers and kubelets to take the instance out); then `started`:
+ * every request gets 503 `shutdown` while those in flight finish.
+ */
 export class Draining {
+  notReady = false;
   started = false;
 }
+
+const NOT_READY_BODY = JSON.stringify({ status: 'not_ready', reason: 'shutting_down' });
 
 const SHUTDOWN_BODY = JSON.stringify({ error: { message: 'The server is shutting down; retry on another instance.', type: 'server_error', param: null, code: 'shutdown' } });
 
@@ -155,6 +163,10 @@ async function buildHttpApp(create: AppFactory, options: HttpAppOptions): Promis
     }
     if (options.draining?.started) {
       await reply.status(503).headers({ 'content-type': 'application/json', 'retry-after': '1', connection: 'close' }).send(SHUTDOWN_BODY);
+      return reply;
+    }
+    if (options.draining?.notReady && req.routeOptions.url === '/health/ready') {
+      await reply.status(503).header('content-type', 'application/json').send(NOT_READY_BODY);
       return reply;
     }
     if (hostLines(req.raw.rawHeaders) > 1) {

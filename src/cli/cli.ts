@@ -1,4 +1,5 @@
 import { ConfigValidationError } from '../config/config-problem';
+import { runGatewayCommand } from './gateway-command';
 import { runServeCommand } from './serve-command';
 import { runServicesCommand } from './services-command';
 import { runSimCli } from './sim-command';
@@ -12,6 +13,7 @@ import { programVersion } from './version';
 function mainCommand(): Command {
   const main = cliCommand('citadel-llm', 'OpenAI-compatible server for four models on vLLM, its simulator, services and benchmarks.').usage('<command> [options]');
   main.command('serve [model...]').summary('serve all enabled models and the gateway, or only the named models');
+  main.command('gateway').summary('serve the gateway alone, over model services reached by HTTP');
   main.command('services <command>').summary('list, render, install, validate and control the systemd services');
   main.command('sim').summary('run the vLLM simulator');
   main.command('bench <harness>').summary('benchmarks and certification');
@@ -23,6 +25,7 @@ export const MAIN_USAGE = helpText(mainCommand());
 
 const COMMANDS: Record<string, { run: (argv: string[]) => Promise<number> }> = {
   serve: { run: runServeCommand },
+  gateway: { run: runGatewayCommand },
   services: { run: runServicesCommand },
   sim: { run: runSimCli },
   bench: { run: runBenchCommand },

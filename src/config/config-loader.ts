@@ -91,10 +91,15 @@ export function loadCitadelConfig(options: LoadOptions = {}): CitadelConfig {
 
   const gatewayFile = join(configDir, 'gateway.yaml');
   const gatewayRaw = (existsSync(gatewayFile) ? readYaml(gatewayFile, problems, display(gatewayFile))?.gateway : undefined) ?? {};
+  if (gatewayRaw.service_key !== undefined) {
+    problems.push({ source: display(gatewayFile), key: 'gateway.service_key', value: '(hidden)', rule: 'is a secret: set CITADEL_MODEL_SERVICE_KEY or CITADEL_MODEL_SERVICE_KEY_FILE instead' });
+  }
+  gatewayRaw.service_key = readServiceKey(env, cwd, problems);
   const gatewayOverrides = applyEnvList(GATEWAY_ENV_KEYS, gatewayRaw, env);
   sources.set('gateway', sourceFor(display(gatewayFile), gatewayOverrides));
   const gateway = validateInto(GatewayConfig, gatewayRaw, sources.get('gateway')!);
   problems.push(...gateway.problems.map((p) => ({ ...p, key: `gateway.${p.key}` })));
+  if (gateway.problems.length === 0) problems.push(...serviceUrlProblems(gateway.value, display(gatewayFile)));
   // `serve <model>` runs one model without the gateway (the systemd unit's shape).
   if (options.only?.length) gateway.value.enabled = false;
 
@@ -148,6 +153,46 @@ function readApiKeys(env: NodeJS.ProcessEnv, cwd: string, problems: ConfigProble
     }
   }
   return keys;
+}
+
+/** The key the gateway sends to model services: CITADEL_MODEL_SERVICE_KEY, or the first line of CITADEL_MODEL_SERVICE_KEY_FILE. */
+function readServiceKey(env: NodeJS.ProcessEnv, cwd: string, problems: ConfigProblem[]): string {
+  const file = env.CITADEL_MODEL_SERVICE_KEY_FILE;
+  if (file) {
+    try {
+      return readFileSync(resolve(cwd, file), 'utf8').split('\n').map((k) => k.trim()).find((k) => k && !k.startsWith('#')) ?? '';
+    } catch (error) {
+      problems.push({ source: 'CITADEL_MODEL_SERVICE_KEY_FILE (environment)', key: 'CITADEL_MODEL_SERVICE_KEY_FILE', value: file, rule: `must be a readable file (${(error as NodeJS.ErrnoException).code})` });
+    }
+  }
+  return (env.CITADEL_MODEL_SERVICE_KEY ?? '').trim();
+}
+
+/** `gateway.services`: model ids to non-empty lists of http(s) URLs (one URL alone is taken as a list of one). */
+function serviceUrlProblems(gateway: GatewayConfig, source: string): ConfigProblem[] {
+  const problems: ConfigProblem[] = [];
+  for (const [id, value] of Object.entries(gateway.services)) {
+    const key = `gateway.services.${id}`;
+    if (!isModelId(id)) {
+      problems.push({ source, key, value: id, rule: `must be a model id (${MODEL_IDS.join(', ')})` });
+      continue;
+    }
+    const urls: unknown[] = typeof value === 'string' ? [value] : Array.isArray(value) ? value : [];
+    if (urls.length === 0) problems.push({ source, key, value, rule: 'must be a URL or a non-empty list of URLs' });
+    for (const url of urls) if (!isHttpUrl(url)) problems.push({ source, key, value: url, rule: 'must be an http:// or https:// URL' });
+    gateway.services[id] = urls as string[];
+  }
+  return problems;
+}
+
+function isHttpUrl(value: unknown): boolean {
+  if (typeof value !== 'string') return false;
+  try {
+    const url = new URL(value);
+    return (url.protocol === 'http:' || url.protocol === 'https:') && url.pathname.replace(/\/+$/, '') === '' && !url.search;
+  } catch {
+    return false;
+  }
 }
 
 /** process.env wins over `.env`, as with dotenv. */

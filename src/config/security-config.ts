@@ -46,6 +46,14 @@ export class SecurityConfig {
   @IsInt({ message: 'must be a non-negative integer' }) @Min(0, { message: 'must be a non-negative integer' })
   max_client_connections: number = 0;
 
+  /**
+   * On SIGTERM, how long /health/ready answers 503 while every other request is still served,
+   * before the listeners stop taking requests and those in flight drain: time for a load
+   * balancer or kubelet to see the instance not ready and send nothing more. 0: drain at once.
+   */
+  @IsInt({ message: 'must be a non-negative integer (ms)' }) @Min(0, { message: 'must be a non-negative integer (ms)' })
+  shutdown_delay_ms: number = 0;
+
   /** One access-log line per request (no prompt, body or key in it). */
   @IsBoolean({ message: 'must be true or false' })
   access_log: boolean = true;
@@ -66,4 +74,5 @@ export const SECURITY_ENV_KEYS = [
   ['CITADEL_KEEP_ALIVE_TIMEOUT_MS', 'keep_alive_timeout_ms', 'int'],
   ['CITADEL_MAX_CLIENT_CONNECTIONS', 'max_client_connections', 'int'],
   ['CITADEL_ACCESS_LOG', 'access_log', 'bool'],
+  ['CITADEL_SHUTDOWN_DELAY_MS', 'shutdown_delay_ms', 'int'],
 ] as const;

@@ -17,6 +17,7 @@ import { SimulatorProcess } from './engines/simulator-process';
 import { clientAddresses } from './client-addresses';
 import { InFlightRequests } from '../orchestration/in-flight-requests';
 import { ModelDirectory } from '../orchestration/model-directory';
+import { hopConfig, modelServiceUpstream, modelServiceUrls } from './model-service-upstreams';
 
 export interface ServeOptions {
   /** Bind every listener here instead of the configured hosts (tests: 127.0.0.1). */
@@ -72,6 +73,8 @@ export class ServiceOrchestrator {
   private readonly apps: NestFastifyApplication[] = [];
   private readonly metricsListeners: MetricsListener[] = [];
   private gatewayApp?: NestFastifyApplication;
+  /** `citadel-llm gateway`: the models reached through their model services. */
+  private readonly remote: ModelService[] = [];
   /** The running models, where fallbacks are found. */
   private readonly directory = new ModelDirectory();
   /** The config each running model was given: reloads change it in place. */
@@ -98,7 +101,32 @@ export class ServiceOrchestrator {
       // Engines first, in parallel: a model's listener opens only once its engine answers.
       const engines = await Promise.all(this.config.models.map((m) => this.startEngine(m)));
       for (const [i, model] of this.config.models.entries()) await this.startModel(model, engines[i]);
-      if (this.config.gateway.enabled) await this.startGateway();
+      if (this.config.gateway.enabled) await this.startGateway(this.models.map((m) => m.service));
+    } catch (error) {
+      await this.stop();
+      throw error;
+    }
+  }
+
+  /**
+   * `citadel-llm gateway`: the gateway alone, over the model services (`citadel-llm serve <model>`)
+   * it reaches over HTTP, on this host or others. Each model is a ModelService whose engine pool's
+   * replicas are its model services (modelServiceUpstream); fallbacks, /health/services and
+   * /metrics work over them as over in-process models. Starts without waiting for the services:
+   * a model whose services do not answer yet is down until its probes pass.
+   */
+  async startGatewayAlone(): Promise<void> {
+    try {
+      for (const model of this.config.models) {
+        const service = modelServiceUpstream(model, modelServiceUrls(this.config, model), this.config.gateway.service_key);
+        this.remote.push(service);
+        this.directory.register(service);
+        // After the gateway's listener has drained: its requests hold the pools.
+        this.engines.push({ urls: service.config.engine.urls, stop: () => service.onApplicationShutdown() });
+      }
+      // Their state is known before the first request: a service that is down is not tried first.
+      await Promise.all(this.remote.map((m) => m.engine.probe()));
+      await this.startGateway(this.remote, true);
     } catch (error) {
       await this.stop();
       throw error;
@@ -123,6 +151,13 @@ export class ServiceOrchestrator {
    * last, once nothing can reach them.
    */
   async stop(): Promise<void> {
+    // Readiness fails first; the rest is served during the shutdown delay (README, "Stopping").
+    this.draining.notReady = true;
+    const delay = this.config.security.shutdown_delay_ms;
+    if (delay > 0 && this.apps.length + (this.gatewayApp ? 1 : 0) > 0) {
+      this.logger.log(`not ready: still serving for ${delay} ms (shutdown_delay_ms) before draining`);
+      await new Promise((resolve) => setTimeout(resolve, delay));
+    }
     this.draining.started = true;
     const deadline = Date.now() + (this.options.shutdownGraceMs ?? 10_000);
     const apps = [...(this.gatewayApp ? [this.gatewayApp] : []), ...this.apps.splice(0)];
@@ -187,6 +222,21 @@ export class ServiceOrchestrator {
       running.engineUrls = current.engine.urls;
       applied.push(running.id);
     }
+    for (const service of this.remote) {
+      const wanted = next.model(service.id);
+      if (!wanted) {
+        needsRestart.push(`${service.id}: no longer enabled`);
+        continue;
+      }
+      // The hop's settings: the model's timeouts, retries and breaker, and its services' URLs.
+      const config = hopConfig(wanted, modelServiceUrls(next, wanted));
+      Object.assign(service.config.engine.timeouts, config.engine.timeouts);
+      if (service.config.realtime && config.realtime) service.config.realtime.connection_timeout_seconds = config.realtime.connection_timeout_seconds;
+      service.config.engine.urls = config.engine.urls;
+      service.engine.reconfigure(engineSettings(config));
+      applied.push(service.id);
+    }
+    if (this.remote.length && next.gateway.service_key !== this.config.gateway.service_key) needsRestart.push('gateway: the model services\' key (CITADEL_MODEL_SERVICE_KEY)');
     Object.assign(this.config.security, next.security);
     applied.push('security');
     return { applied, needsRestart };
@@ -267,10 +317,10 @@ export class ServiceOrchestrator {
     this.logger.log(`${model.id} serves on ${boundUrl(app)} (metrics on ${hostPort(host, metricsPort)}, engine ${model.engine.mode} at ${engine.urls.join(', ')})${clients.length ? `; clients: ${clients.join(', ')}` : ''}`);
   }
 
-  private async startGateway(): Promise<void> {
+  private async startGateway(models: ModelService[], alone = false): Promise<void> {
     const gateway = this.config.gateway;
     const biggest = Math.max(gateway.max_body_bytes, ...this.config.models.map((m) => m.service.max_body_bytes));
-    const app = await createHttpApp(GatewayAppModule.forRoot(this.models.map((m) => m.service), this.directory), {
+    const app = await createHttpApp(GatewayAppModule.forRoot(models, this.directory), {
       bodyLimit: biggest,
       logLevels: this.options.logLevels,
       security: this.config.security,
@@ -280,7 +330,8 @@ export class ServiceOrchestrator {
     this.gatewayApp = app;
     await app.listen(gateway.port, this.options.host ?? gateway.host);
     this.gatewayUrl = urlOf(app);
-    this.logger.log(`the gateway serves ${this.models.map((m) => m.id).join(', ')} on ${boundUrl(app)}`);
+    const served = alone ? models.map((m) => `${m.id} (${m.config.engine.urls.join(', ')})`) : models.map((m) => m.id);
+    this.logger.log(`the gateway serves ${served.join(', ')} on ${boundUrl(app)}`);
   }
 
   /**

@@ -99,6 +99,42 @@ describe('HttpVllmEngine: the circuit breaker', () => {
     expect(state(engine, a.url)).toMatchObject({ circuit: 'closed', failures: 0 });
   });
 
+  // A Gateway API Inference Extension InferencePool's gateway sheds load with 429 and 503, and
+  // vLLM answers 503 while it loads: back-pressure, not a dead replica.
+  it.each([429, 503] as const)('takes %i answers as back-pressure: the replica stays up, its circuit closed and its failure count where it was; a 500 still counts', async (status) => {
+    const a = await sim();
+    engine = makeEngine([a.url]);
+    a.setFaults({ errorRate: 1, errorStatus: 500 });
+    expect(await complete(engine)).toBe(500);
+    expect(state(engine, a.url)).toMatchObject({ circuit: 'closed', failures: 1 });
+    a.setFaults({ errorRate: 1, errorStatus: status });
+    // Twice the threshold: not one of them is counted.
+    for (let i = 0; i < 6; i++) expect(await complete(engine)).toBe(status);
+    expect(state(engine, a.url)).toMatchObject({ up: true, circuit: 'closed', failures: 1 });
+    a.setFaults({ errorRate: 1, errorStatus: 500 });
+    for (let i = 0; i < 2; i++) expect(await complete(engine)).toBe(500);
+    expect(state(engine, a.url)).toMatchObject({ up: true, circuit: 'open', failures: 3 });
+  });
+
+  it('asks /health at once after a 503: a dead engine (503 to calls and to /health) is marked down without waiting for the next probe, its circuit untouched', async () => {
+    const a = await sim();
+    engine = makeEngine([a.url]);
+    a.setFaults({ engineDead: true });
+    expect(await complete(engine)).toBe(503);
+    await waitFor(() => !state(engine!, a.url).up, 'the replica to be marked down by its /health');
+    expect(state(engine, a.url)).toMatchObject({ circuit: 'closed', failures: 0, lastError: '/health answered 503' });
+    expect(await complete(engine)).toMatchObject({ kind: 'unavailable' });
+  });
+
+  it('with two replicas, a 503 from one is retried on the other before the first byte, and neither circuit moves', async () => {
+    const a = await sim();
+    const b = await sim();
+    engine = makeEngine([a.url, b.url], { retry: { maxAttempts: 2, baseDelayMs: 1, maxDelayMs: 1, budgetRatio: 1 } });
+    a.setFaults({ errorRate: 1, errorStatus: 503 });
+    for (let i = 0; i < 6; i++) expect(await complete(engine)).toBe(200);
+    for (const url of [a.url, b.url]) expect(state(engine, url)).toMatchObject({ up: true, circuit: 'closed', failures: 0 });
+  });
+
   it('with two replicas, sends nothing to the open one while the other is available, and everything to it (panic) once the other is down', async () => {
     const a = await sim();
     const b = await sim();

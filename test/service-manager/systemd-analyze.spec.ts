@@ -2,7 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { copyFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ServiceManager } from '../../src/services/core/service-manager/service-manager';
-import { TARGET_NAME, unitName } from '../../src/services/core/service-manager/unit-renderer';
+import { GATEWAY_UNIT_NAME, TARGET_NAME, unitName } from '../../src/services/core/service-manager/unit-renderer';
 import { hasSystemdAnalyze, loadConfig, RecordingRunner, removeTempDirs, REPO, SEED_TEMPLATE, tempDir } from './helpers';
 
 // `systemd-analyze verify` exits 0 while it ignores invalid directives, so any output at all fails.
@@ -59,6 +59,13 @@ maybe('systemd-analyze on the rendered units', () => {
     expect(status).toBe(0);
   });
 
+  it('verify: the gateway\'s unit says nothing either', async () => {
+    const { unitDir } = await renderedRoot();
+    const { status, output } = analyze(unitDir, ['verify', GATEWAY_UNIT_NAME]);
+    expect(output).toBe('');
+    expect(status).toBe(0);
+  });
+
   it('verify speaks up about the seed template (so the check above can fail)', () => {
     const { output } = analyze(seedUnitDir(), ['verify', 'citadel-llm@test.service']);
     expect(output).toMatch(/Invalid memory limit '%i_MEMORY_GB'/);
@@ -84,10 +91,13 @@ maybe('systemd-analyze on the rendered units', () => {
     const { unitDir } = await renderedRoot();
     const seed = exposure(seedUnitDir(), 'citadel-llm@test.service');
     const ours = Object.fromEntries(MODELS.map((m) => [m, exposure(unitDir, unitName(m))]));
-    console.log(`systemd-analyze security --offline=yes exposure: seed template ${seed}, rendered units ${JSON.stringify(ours)}`);
+    const gateway = exposure(unitDir, GATEWAY_UNIT_NAME);
+    console.log(`systemd-analyze security --offline=yes exposure: seed template ${seed}, rendered units ${JSON.stringify(ours)}, gateway ${gateway}`);
     for (const score of Object.values(ours)) {
       expect(score).toBeLessThan(seed);
       expect(score).toBeLessThan(seed / 2);
     }
+    // The same hardening and no devices: no more exposed than a model's unit.
+    expect(gateway).toBeLessThanOrEqual(Math.min(...Object.values(ours)));
   });
 });

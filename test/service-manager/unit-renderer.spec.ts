@@ -172,7 +172,8 @@ describe('UnitRenderer: target and tmpfiles.d', () => {
   it('matches the copies in config/systemd', () => {
     const config = loadConfig();
     const r = new UnitRenderer(config.serviceManager);
-    expect(readFileSync(join(REPO, 'config', 'systemd', 'citadel-llm.target'), 'utf8')).toBe(r.target(config.models));
+    expect(readFileSync(join(REPO, 'config', 'systemd', 'citadel-llm.target'), 'utf8')).toBe(r.target(config.models, true));
+    expect(readFileSync(join(REPO, 'config', 'systemd', 'citadel-llm-gateway.service'), 'utf8')).toBe(r.gatewayUnit(config.models));
     expect(readFileSync(join(REPO, 'config', 'systemd', 'tmpfiles.d', 'citadel-llm.conf'), 'utf8')).toBe(r.tmpfiles());
   });
 
@@ -195,6 +196,41 @@ describe('UnitRenderer: target and tmpfiles.d', () => {
       '/etc/systemd/system/citadel-llm.target',
       '/etc/tmpfiles.d/citadel-llm.conf',
     ]);
+    const withGateway = new UnitRenderer(config.serviceManager).files(config.models, true, true).map((f) => f.path);
+    expect(withGateway.filter((p) => !files.includes(p))).toEqual(['/etc/systemd/system/citadel-llm-gateway.service', '/opt/citadel/config/services/gateway.env']);
+  });
+});
+
+describe('UnitRenderer: the gateway unit', () => {
+  const config = loadConfig();
+  const renderer = new UnitRenderer(config.serviceManager);
+  const unit = renderer.gatewayUnit(config.models);
+  const directives = (text: string) => text.split('\n').filter((l) => /^[A-Za-z]+=/.test(l));
+
+  it('runs `citadel-llm gateway` with the project\'s Node.js, as part of the target, after every enabled model\'s unit', () => {
+    expect(unit).toContain('ExecStart=/opt/citadel/app/node_modules/node/bin/node /opt/citadel/app/bin/citadel-llm gateway\n');
+    expect(unit).toContain('PartOf=citadel-llm.target\n');
+    expect(unit).toContain(`After=network.target ${['mixtral-8x7b', 'openchat-3.5', 'phi-3-mini', 'yi-34b'].map(unitName).join(' ')}\n`);
+    expect(renderer.gatewayUnit(config.models.filter((m) => m.id !== 'yi-34b'))).not.toContain('yi-34b');
+    expect(unit).toContain('EnvironmentFile=/opt/citadel/config/services/gateway.env\n');
+    expect(renderer.target(config.models, true)).toMatch(/^Wants=.*citadel-llm@yi-34b\.service citadel-llm-gateway\.service$/m);
+  });
+
+  it('has every hardening directive of the model services\' template, with a private /dev instead of the GPU device policy', () => {
+    const template = directives(renderer.template());
+    const gpuOnly = ['PrivateDevices=no', 'DevicePolicy=closed', 'DeviceAllow=char-nvidia* rw'];
+    const hardening = template.filter((l) => /^(No|Private|Protect|Restrict|Capability|Ambient|Lock|RemoveIPC|SystemCall|UMask|LimitNO)/.test(l) && !gpuOnly.includes(l));
+    expect(hardening.length).toBeGreaterThan(20);
+    for (const line of hardening) expect(directives(unit)).toContain(line);
+    expect(directives(unit)).toContain('PrivateDevices=true');
+    for (const line of gpuOnly) expect(directives(unit)).not.toContain(line);
+    // Nothing writable: the gateway keeps no state.
+    expect(unit).not.toContain('ReadWritePaths=');
+  });
+
+  it('its env file points at the installed YAMLs and carries the gateway\'s and the models\' variables set when rendering', () => {
+    const env = parseEnv(new UnitRenderer(config.serviceManager, { operatorEnv: { CITADEL_GATEWAY_PORT: '8080', PHI_3_MINI_PORT: '12403', UNRELATED: 'x' } }).gatewayEnvFile());
+    expect(env).toEqual({ CITADEL_GATEWAY_PORT: '8080', PHI_3_MINI_PORT: '12403', CITADEL_ENV: config.serviceManager.CITADEL_ENV, CITADEL_CONFIG_DIR: '/opt/citadel/config' });
   });
 });
 

@@ -7,7 +7,7 @@ import { ModelServiceConfig } from '../../../config/model-config';
 import { MODEL_IDS } from '../../../config/model-ids';
 import { makeDirectories } from './host-probes';
 import { SystemctlResult, SystemctlRunner } from './systemctl-runner';
-import { RenderedFile, RenderOptions, TARGET_NAME, UnitRenderer, unitName } from './unit-renderer';
+import { GATEWAY_UNIT_NAME, RenderedFile, RenderOptions, TARGET_NAME, UnitRenderer, unitName } from './unit-renderer';
 
 /** One configured model service (seed 1.1's `list_services()`). */
 export interface ServiceInfo {
@@ -114,7 +114,7 @@ export class ServiceManager {
   }
 
   /**
-   * The files for one model (`<id>`) or for every loaded model and the target (`all`), and the
+   * The files for one model (`<id>`) or for every loaded model, the target and the gateway (`all`), and the
    * configuration folder's YAMLs, copied to VLLM_SERVICE_TEMPLATE_PATH (and gateway.yaml to its
    * parent) where the installed units read them: every model's, since a service validates all
    * ports against each other when it loads.
@@ -129,7 +129,7 @@ export class ServiceManager {
     ]) {
       if (existsSync(from)) yamls.push({ path: to, content: readFileSync(from, 'utf8'), mode: 0o644, kind: 'config' });
     }
-    return [...this.renderer.files(models, model === 'all'), ...yamls];
+    return [...this.renderer.files(models, model === 'all', model === 'all' && this.config.gateway.enabled), ...yamls];
   }
 
   /** Writes the files under `rootDir` where they sit on a host (DIR/etc/systemd/system/...). */
@@ -195,9 +195,9 @@ export class ServiceManager {
     return this.systemctl(['enable', ...this.units(model)]);
   }
 
-  /** `systemctl show` of the model's unit (or of the target and every unit, for `all`). */
+  /** `systemctl show` of the model's unit (or of the target, every model's unit and the gateway's, for `all`). */
   async status(model: string): Promise<{ result: SystemctlResult; statuses: ServiceStatus[] }> {
-    const units = model === 'all' ? [TARGET_NAME, ...this.config.models.map((m) => unitName(m.id))] : [unitName(this.select(model)[0].id)];
+    const units = model === 'all' ? [TARGET_NAME, ...this.config.models.map((m) => unitName(m.id)), ...(this.config.gateway.enabled ? [GATEWAY_UNIT_NAME] : [])] : [unitName(this.select(model)[0].id)];
     const result = await this.systemctl(['show', '--no-pager', `--property=${STATUS_PROPERTIES.join(',')}`, ...units]);
     return { result, statuses: result.code === 0 ? parseShow(result.stdout) : [] };
   }

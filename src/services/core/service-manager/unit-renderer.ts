@@ -1,5 +1,5 @@
 import { posix } from 'node:path';
-import { MODEL_ENV_KEYS } from '../../../config/env-overrides';
+import { GATEWAY_ENV_KEYS, MODEL_ENV_KEYS } from '../../../config/env-overrides';
 import { ModelServiceConfig } from '../../../config/model-config';
 import { envPrefix, MODEL_IDS } from '../../../config/model-ids';
 import { ServiceManagerConfig } from '../../../config/service-manager.config';
@@ -11,6 +11,8 @@ export const TARGET_NAME = 'citadel-llm.target';
 export const RESOURCES_DROP_IN = '10-resources.conf';
 export const ORDER_DROP_IN = '20-order.conf';
 export const TMPFILES_NAME = 'citadel-llm.conf';
+/** The gateway's unit: `citadel-llm gateway` in front of the model services. */
+export const GATEWAY_UNIT_NAME = 'citadel-llm-gateway.service';
 
 export function unitName(modelId: string): string {
   return `citadel-llm@${modelId}.service`;
@@ -127,8 +129,11 @@ export class UnitRenderer {
     return posix.join(this.options.unitDir, `${unitName(modelId)}.d`);
   }
 
-  /** Every file for these models; the target only when `withTarget` (it lists all enabled models). */
-  files(models: readonly ModelServiceConfig[], withTarget: boolean): RenderedFile[] {
+  /**
+   * Every file for these models; the target only when `withTarget` (it lists all enabled models),
+   * and then the gateway's unit and env file too when `withGateway`.
+   */
+  files(models: readonly ModelServiceConfig[], withTarget: boolean, withGateway = false): RenderedFile[] {
     const files: RenderedFile[] = [
       { path: posix.join(this.options.unitDir, UNIT_TEMPLATE_NAME), content: this.template(), mode: 0o644, kind: 'template' },
     ];
@@ -139,7 +144,12 @@ export class UnitRenderer {
       files.push({ path: this.envFilePath(m.id), content: this.envFile(m), mode: 0o644, kind: 'env' });
     }
     if (withTarget) {
-      files.push({ path: posix.join(this.options.unitDir, TARGET_NAME), content: this.target(models.filter((m) => m.service.enabled)), mode: 0o644, kind: 'target' });
+      const enabled = models.filter((m) => m.service.enabled);
+      files.push({ path: posix.join(this.options.unitDir, TARGET_NAME), content: this.target(enabled, withGateway), mode: 0o644, kind: 'target' });
+      if (withGateway) {
+        files.push({ path: posix.join(this.options.unitDir, GATEWAY_UNIT_NAME), content: this.gatewayUnit(enabled), mode: 0o644, kind: 'template' });
+        files.push({ path: this.gatewayEnvFilePath(), content: this.gatewayEnvFile(), mode: 0o644, kind: 'env' });
+      }
     }
     files.push({ path: posix.join(this.options.tmpfilesDir, TMPFILES_NAME), content: this.tmpfiles(), mode: 0o644, kind: 'tmpfiles' });
     return files;
@@ -149,10 +159,7 @@ export class UnitRenderer {
   template(): string {
     const m = this.manager;
     const o = this.options;
-    // The project's own Node runs the CLI, whatever Node the host has; its folder leads PATH too.
-    const exec = `${o.node} ${posix.join(o.app, 'bin', 'citadel-llm')}`;
-    const prefix = [...new Set([posix.dirname(o.node), ...o.pathPrefix])];
-    const path = [...prefix, ...STANDARD_PATH.filter((p) => !prefix.includes(p))].join(':');
+    const { exec, path } = this.execAndPath();
     return `# Citadel LLM Server: one model service (citadel-llm@<model>.service).
 # Rendered by "citadel-llm services render"; per-model limits are in
 # citadel-llm@<model>.service.d/10-resources.conf, settings in ${this.envFilePath('<model>')}.
@@ -205,24 +212,36 @@ LimitNOFILE=65536
 LimitNPROC=32768
 UMask=0027
 
-# Security
+${this.security('gpu', [m.VLLM_SERVICE_TEMPLATE_PATH, m.VLLM_LOG_PATH, m.VLLM_PID_PATH])}
+
+[Install]
+WantedBy=multi-user.target
+`;
+  }
+
+  /** The command that runs the CLI and the PATH it runs with. */
+  private execAndPath(): { exec: string; path: string } {
+    const o = this.options;
+    // The project's own Node runs the CLI, whatever Node the host has; its folder leads PATH too.
+    const exec = `${o.node} ${posix.join(o.app, 'bin', 'citadel-llm')}`;
+    const prefix = [...new Set([posix.dirname(o.node), ...o.pathPrefix])];
+    const path = [...prefix, ...STANDARD_PATH.filter((p) => !prefix.includes(p))].join(':');
+    return { exec, path };
+  }
+
+  /**
+   * The hardening every unit shares (the model services' and the gateway's): `gpu` lets the
+   * NVIDIA devices through; `none` gives a unit that needs no device a private /dev.
+   */
+  private security(devices: 'gpu' | 'none', writable: readonly string[]): string {
+    return `# Security
 NoNewPrivileges=true
 PrivateTmp=true
 ProtectSystem=strict
 ProtectHome=true
-ReadWritePaths=${m.VLLM_SERVICE_TEMPLATE_PATH} ${m.VLLM_LOG_PATH} ${m.VLLM_PID_PATH}
-CapabilityBoundingSet=
+${writable.length ? `ReadWritePaths=${writable.join(' ')}\n` : ''}CapabilityBoundingSet=
 AmbientCapabilities=
-# GPUs: PrivateDevices=yes would replace /dev with a minimal copy without /dev/nvidia*, so it
-# stays off; instead the device policy admits only the pseudo devices (/dev/null, /dev/urandom, ...)
-# and the NVIDIA character devices (nvidia/nvidia-frontend, nvidiactl, nvidia-uvm, nvidia-caps,
-# nvidia-nvswitch). The groups come from /proc/devices when the unit starts, so nvidia-uvm must
-# already be loaded then (nvidia-persistenced or modules-load.d): NoNewPrivileges= stops the
-# setuid nvidia-modprobe from loading it on demand.
-PrivateDevices=no
-DevicePolicy=closed
-DeviceAllow=char-nvidia* rw
-ProtectKernelTunables=true
+${devices === 'gpu' ? GPU_DEVICES : NO_DEVICES}ProtectKernelTunables=true
 ProtectKernelModules=true
 ProtectKernelLogs=true
 ProtectControlGroups=true
@@ -247,11 +266,7 @@ SystemCallFilter=@system-service
 SystemCallErrorNumber=EPERM
 # Not set: MemoryDenyWriteExecute= (V8's JIT needs writable+executable memory), PrivateUsers=
 # (GPU device nodes and model files are owned by host users), PrivateNetwork=/IPAddressDeny=
-# (the service listens for clients).
-
-[Install]
-WantedBy=multi-user.target
-`;
+# (the service listens for clients).`;
   }
 
   /** `10-resources.conf`: the model's limits, with the service defaults where it has none. */
@@ -324,21 +339,121 @@ After=${before.map(unitName).join(' ')}
     return lines.join('\n') + '\n';
   }
 
-  /** `citadel-llm.target`: wants every enabled model's unit; 20-order.conf orders them. */
-  target(enabled: readonly ModelServiceConfig[]): string {
+  /** The enabled models' units in start order. */
+  private modelUnits(enabled: readonly ModelServiceConfig[]): string[] {
     const ids = this.options.order.filter((id) => enabled.some((m) => m.id === id));
     const rest = enabled.map((m) => m.id).filter((id) => !ids.includes(id));
-    const units = [...ids, ...rest].map(unitName);
-    return `# Citadel LLM Server: every enabled model service.
+    return [...ids, ...rest].map(unitName);
+  }
+
+  /**
+   * `citadel-llm.target`: wants every enabled model's unit (20-order.conf orders them) and, with
+   * `withGateway`, the gateway's, which starts after them.
+   */
+  target(enabled: readonly ModelServiceConfig[], withGateway = false): string {
+    const units = this.modelUnits(enabled);
+    const wanted = withGateway ? [...units, GATEWAY_UNIT_NAME] : units;
+    return `# Citadel LLM Server: every enabled model service${withGateway ? ' and the gateway' : ''}.
 # systemctl start|stop|restart ${TARGET_NAME} acts on all of them (they are PartOf= it);
-# they start in this order: ${units.join(', ') || '(none)'}.
+# they start in this order: ${wanted.join(', ') || '(none)'}.
 [Unit]
-Description=Citadel LLM Server - all model services
+Description=Citadel LLM Server - all model services${withGateway ? ' and the gateway' : ''}
 After=network.target
-${units.length ? `Wants=${units.join(' ')}\n` : ''}
+${wanted.length ? `Wants=${wanted.join(' ')}\n` : ''}
 [Install]
 WantedBy=multi-user.target
 `;
+  }
+
+  /** The absolute path of the gateway's env file on the target system. */
+  gatewayEnvFilePath(): string {
+    return posix.join(this.manager.VLLM_SERVICE_TEMPLATE_PATH, 'gateway.env');
+  }
+
+  /**
+   * `citadel-llm-gateway.service`: `citadel-llm gateway` in front of the model services, part of
+   * the target and started after the enabled models' units. With Type=exec those count as started
+   * once their servers were executed, not once the models answer: the gateway probes each model
+   * service and routes to it once its /health passes. The model services' hardening, with a
+   * private /dev (no GPU) and nothing writable; the design's allocation (2 GB, 2 cores).
+   */
+  gatewayUnit(enabled: readonly ModelServiceConfig[]): string {
+    const m = this.manager;
+    const o = this.options;
+    const { exec, path } = this.execAndPath();
+    const after = ['network.target', ...this.modelUnits(enabled)];
+    return `# Citadel LLM Server: the gateway (${GATEWAY_UNIT_NAME}), one endpoint for every model in front
+# of the model services, reached over HTTP (gateway.services in gateway.yaml, else each model's
+# service port on this host). Rendered by "citadel-llm services render all"; settings in
+# ${this.gatewayEnvFilePath()}. API keys (CITADEL_API_KEY_FILE for clients,
+# CITADEL_MODEL_SERVICE_KEY_FILE for the key it sends to the model services) belong in a drop-in
+# (systemctl edit ${GATEWAY_UNIT_NAME}), which a new render leaves alone.
+
+[Unit]
+Description=Citadel LLM Server - gateway
+After=${after.join(' ')}
+PartOf=${TARGET_NAME}
+StartLimitIntervalSec=600
+StartLimitBurst=5
+
+[Service]
+Type=exec
+User=${m.VLLM_USER}
+Group=${m.VLLM_GROUP}
+WorkingDirectory=${o.workingDirectory}
+Environment=PATH=${path}
+Environment=NODE_ENV=production
+EnvironmentFile=${this.gatewayEnvFilePath()}
+ExecStart=${exec} gateway
+ExecReload=/bin/kill -HUP $MAINPID
+Restart=${m.DEFAULT_RESTART_POLICY}
+RestartSec=${m.DEFAULT_RESTART_SEC}
+# SIGTERM: /health/ready fails and new requests get 503 at once, requests in flight finish within
+# the grace period, then the listener closes; whatever is left after TimeoutStopSec is killed.
+KillSignal=SIGTERM
+KillMode=mixed
+TimeoutStopSec=90
+StandardOutput=journal
+StandardError=journal
+SyslogIdentifier=citadel-llm-gateway
+
+# Resource limits (DESIGN.md port map: the gateway has 2 GB and 2 cores)
+MemoryMax=2G
+CPUQuota=200%
+TasksMax=${m.DEFAULT_MAX_TASKS}
+LimitNOFILE=65536
+LimitNPROC=32768
+UMask=0027
+
+${this.security('none', [])}
+
+[Install]
+WantedBy=multi-user.target
+`;
+  }
+
+  /**
+   * `gateway.env`: CITADEL_CONFIG_DIR pointing at the installed YAMLs (the gateway reads every
+   * model's, for names, ports and fallbacks), the gateway's and the models' variables the operator
+   * set when rendering (a model's port moved by MIXTRAL_8X7B_PORT must move for the gateway too).
+   */
+  gatewayEnvFile(): string {
+    const lines = [
+      `# Settings for ${GATEWAY_UNIT_NAME}. It reads ${posix.join(this.installedConfigDir(), 'gateway.yaml')} and the`,
+      `# model YAMLs in ${this.manager.VLLM_SERVICE_TEMPLATE_PATH}; a variable below overrides its YAML key:`,
+      '# only those set when rendering are here.',
+    ];
+    const operatorEnv = this.options.operatorEnv ?? {};
+    for (const [name] of GATEWAY_ENV_KEYS) if (operatorEnv[name] !== undefined) lines.push(envLine(name, operatorEnv[name]));
+    for (const id of MODEL_IDS) {
+      for (const [suffix] of MODEL_ENV_KEYS) {
+        const value = operatorEnv[`${envPrefix(id)}_${suffix}`];
+        if (value !== undefined) lines.push(envLine(`${envPrefix(id)}_${suffix}`, value));
+      }
+    }
+    lines.push(envLine('CITADEL_ENV', this.manager.CITADEL_ENV));
+    lines.push(envLine('CITADEL_CONFIG_DIR', this.installedConfigDir()));
+    return lines.join('\n') + '\n';
   }
 
   /** tmpfiles.d entry: recreates the log and runtime directories at boot (/run is a tmpfs). */
@@ -353,6 +468,23 @@ d ${legacyRunPath(m.VLLM_PID_PATH)} 0755 ${owner} -
 `;
   }
 }
+
+/** The model services' devices: the pseudo devices and NVIDIA's, nothing else. */
+const GPU_DEVICES = `# GPUs: PrivateDevices=yes would replace /dev with a minimal copy without /dev/nvidia*, so it
+# stays off; instead the device policy admits only the pseudo devices (/dev/null, /dev/urandom, ...)
+# and the NVIDIA character devices (nvidia/nvidia-frontend, nvidiactl, nvidia-uvm, nvidia-caps,
+# nvidia-nvswitch). The groups come from /proc/devices when the unit starts, so nvidia-uvm must
+# already be loaded then (nvidia-persistenced or modules-load.d): NoNewPrivileges= stops the
+# setuid nvidia-modprobe from loading it on demand.
+PrivateDevices=no
+DevicePolicy=closed
+DeviceAllow=char-nvidia* rw
+`;
+
+/** A unit that opens no device (the gateway): a private /dev with the pseudo devices only. */
+const NO_DEVICES = `# No GPU: a private /dev with the pseudo devices only (/dev/null, /dev/urandom, ...).
+PrivateDevices=true
+`;
 
 /** tmpfiles.d warns about paths below the legacy /var/run; /run is the same place. */
 function legacyRunPath(path: string): string {

@@ -6,7 +6,7 @@ import { EngineFailure, classifyTransportError, localResourceError } from './eng
 import { discardBody } from './read-body';
 import { Replica, ReplicaTimeouts } from './replica';
 import { RetryBudget, RetryOptions, backoffDelay, isRetryableStatus, relayedHeaders, retryAfterMs, sleep } from './retry-policy';
-import { EngineCall, EngineMetricsText, EngineReply, EngineSettings, UpstreamState, VllmEngine } from './vllm-engine';
+import { EngineCall, EngineMetricsText, EngineReply, EngineSettings, ReportedHealth, UpstreamState, VllmEngine } from './vllm-engine';
 
 export interface HttpVllmEngineOptions extends EngineSettings {
   /** Used in log lines and errors. */
@@ -20,15 +20,33 @@ export interface HttpVllmEngineOptions extends EngineSettings {
   connections?: number;
   /** Opens sockets to engines; undici's own by default (tests wrap it to inject socket errors). */
   connector?: (url: string) => buildConnector.connector;
+  /**
+   * Sent as `Authorization: Bearer <key>` on every call and probe: an engine started with
+   * `--api-key`, or a model service with API keys when the gateway reaches it over HTTP.
+   */
+  apiKey?: string;
 }
 
-/** The headers of a call: JSON for a body, and the request's id. */
-function callHeaders(call: EngineCall): Record<string, string> | undefined {
-  if (call.body === undefined && call.requestId === undefined) return undefined;
+/** The headers of a call: JSON for a body, the request's id, and the key the upstream wants. */
+function callHeaders(call: EngineCall, authorization: string | undefined): Record<string, string> | undefined {
+  if (call.body === undefined && call.requestId === undefined && authorization === undefined) return undefined;
   const headers: Record<string, string> = {};
   if (call.body !== undefined) headers['content-type'] = 'application/json';
   if (call.requestId !== undefined) headers['x-request-id'] = call.requestId;
+  if (authorization !== undefined) headers.authorization = authorization;
   return headers;
+}
+
+/**
+ * Answers that are back-pressure, not a fault: 429 (too many requests) and 503 (no capacity now;
+ * a Gateway API Inference Extension `InferencePool`'s gateway sheds load with both, and vLLM
+ * answers 503 while it loads). The call is retried elsewhere before the first byte like any
+ * retryable status, but the replica stays up and its circuit breaker does not count it: a busy
+ * pool is not a dead replica, and opening its circuit would move its load onto the others.
+ * Whether the replica is really down is for its /health probes to say: a 503 asks at once.
+ */
+export function isBackPressure(status: number): boolean {
+  return status === 429 || status === 503;
 }
 
 /**
@@ -40,6 +58,39 @@ export const DOWN_PROBE_INTERVAL_MS = 1_000;
 
 /** A replica's /metrics read gives up after this long (the next collection tries again). */
 const METRICS_READ_TIMEOUT_MS = 5_000;
+
+/**
+ * How long a replica that answered 429/503 without `Retry-After` is passed over while another can
+ * take the call (it keeps its state: see isBackPressure). A heuristic: about the time a loaded
+ * vLLM needs to finish a few requests and free slots.
+ */
+const BACK_PRESSURE_MS = 1_000;
+/** The most a `Retry-After` keeps a replica passed over. */
+const MAX_BACK_PRESSURE_MS = 10_000;
+
+function headerValue(value: string | string[] | undefined): string | undefined {
+  return Array.isArray(value) ? value[0] : value;
+}
+
+/** The most of a /health body that is read (a model service's is about 2 kB; vLLM's is empty). */
+const MAX_HEALTH_BODY = 64 * 1024;
+
+/**
+ * What a replica's /health body says of itself, when it says it in the model services' shape
+ * (`status`, and `failed_check`/`reason` or `degraded`): the gateway shows it beside its own
+ * view. vLLM's empty body says nothing.
+ */
+function reportedHealth(text: string): ReportedHealth | undefined {
+  if (!text.startsWith('{') || text.length > MAX_HEALTH_BODY) return undefined;
+  try {
+    const body = JSON.parse(text) as Record<string, unknown>;
+    if (typeof body.status !== 'string') return undefined;
+    const pick = (key: string) => (typeof body[key] === 'string' ? { [key]: body[key] as string } : {});
+    return { status: body.status, ...pick('failed_check'), ...pick('reason'), ...pick('degraded'), ...pick('timestamp') } as ReportedHealth;
+  } catch {
+    return undefined;
+  }
+}
 
 /** Local resource errors are logged at most this often per engine (a flood would repeat them per call). */
 const LOCAL_ERROR_LOG_INTERVAL_MS = 10_000;
@@ -65,7 +116,10 @@ export class HttpVllmEngine extends VllmEngine {
   private budget: RetryBudget;
   private readonly timers: NodeJS.Timeout[] = [];
   private readonly probing = new Map<Replica, Promise<void>>();
+  /** When a 503 last made a replica be probed out of turn. */
+  private readonly probedAt = new Map<Replica, number>();
   private lastProgressAt = Date.now();
+  private readonly authorization?: string;
   private lastLocalErrorLogAt = 0;
   private closed = false;
 
@@ -74,6 +128,7 @@ export class HttpVllmEngine extends VllmEngine {
     this.logger = new Logger(`VllmEngine:${options.model}`);
     this.replicas = options.urls.map((url) => this.replicaFor(url));
     this.budget = new RetryBudget(options.retry.budgetRatio);
+    this.authorization = options.apiKey ? `Bearer ${options.apiKey}` : undefined;
     const intervalMs = options.healthCheckIntervalSeconds * 1000;
     if (intervalMs > 0) {
       this.timers.push(setInterval(() => void this.probe(), intervalMs));
@@ -177,13 +232,19 @@ export class HttpVllmEngine extends VllmEngine {
         method: call.method,
         path: call.path,
         body: call.body,
-        headers: callHeaders(call),
+        headers: callHeaders(call, this.authorization),
         signal: call.signal,
         headersTimeout: call.stream ? this.options.timeouts.firstTokenMs : this.options.timeouts.firstByteMs,
       });
       this.lastProgressAt = Date.now();
       replica.markUp();
-      if (response.statusCode >= 500) {
+      if (isBackPressure(response.statusCode)) {
+        replica.breaker.release(ticket);
+        replica.pressed(Math.min(MAX_BACK_PRESSURE_MS, retryAfterMs(headerValue(response.headers['retry-after'])) ?? BACK_PRESSURE_MS));
+        // A 503 may also be a dead engine (vLLM's EngineDeadError, a model service whose engine is
+        // down): its /health tells, asked now rather than at the next interval.
+        if (response.statusCode === 503) this.probeSoon(replica);
+      } else if (response.statusCode >= 500) {
         replica.breaker.failure(ticket);
         replica.failed(`the engine answered ${response.statusCode}`);
       } else {
@@ -224,7 +285,7 @@ export class HttpVllmEngine extends VllmEngine {
 
   /**
    * Where the next call goes, avoiding `tried` when another choice exists: the available replica
-   * with the fewest requests in flight; else (every circuit open or its trial busy) the least busy
+   * with the fewest requests in flight, one that is not pushing back (a 429/503 lately) first; else (every circuit open or its trial busy) the least busy
    * replica whose probes pass; else, only when probing is off, the least recently failed replica
    * whose trial slot is free, as its trial. Undefined: every replica is known down.
    */
@@ -232,7 +293,8 @@ export class HttpVllmEngine extends VllmEngine {
     const fresh = (ok: (r: Replica) => boolean) => (r: Replica) => ok(r) && !tried.has(r);
     const available = (r: Replica) => r.available;
     const answering = (r: Replica) => r.up;
-    const replica = this.leastBusy(fresh(available)) ?? this.leastBusy(available) ?? this.leastBusy(fresh(answering)) ?? this.leastBusy(answering);
+    const unpressed = (r: Replica) => r.available && !r.pressedNow();
+    const replica = this.leastBusy(fresh(unpressed)) ?? this.leastBusy(fresh(available)) ?? this.leastBusy(available) ?? this.leastBusy(fresh(answering)) ?? this.leastBusy(answering);
     if (replica) return { replica, trial: false };
     if (this.options.healthCheckIntervalSeconds > 0) return undefined;
     let oldest: Replica | undefined;
@@ -278,6 +340,15 @@ export class HttpVllmEngine extends VllmEngine {
     );
   }
 
+  /** Probes a replica now, unless probing is off or it was probed less than a second ago (a 503 storm asks once). */
+  private probeSoon(replica: Replica): void {
+    if (this.closed || this.options.healthCheckIntervalSeconds <= 0) return;
+    const now = Date.now();
+    if (now - (this.probedAt.get(replica) ?? 0) < DOWN_PROBE_INTERVAL_MS) return;
+    this.probedAt.set(replica, now);
+    void this.probeOne(replica);
+  }
+
   /** Probes one replica, joining a probe of it already under way. */
   private probeOne(replica: Replica): Promise<void> {
     let running = this.probing.get(replica);
@@ -292,17 +363,19 @@ export class HttpVllmEngine extends VllmEngine {
     if (this.closed) return;
     const ticket = replica.breaker.probeStarted();
     try {
-      const res = await replica.pool.request({ method: 'GET', path: '/health', signal: AbortSignal.timeout(5_000) });
-      await res.body.dump();
+      const res = await replica.pool.request({ method: 'GET', path: '/health', headers: this.authorization ? { authorization: this.authorization } : undefined, signal: AbortSignal.timeout(5_000) });
+      const said = reportedHealth(await res.body.text().catch(() => ''));
+      replica.reported = said;
       if (res.statusCode === 200) {
         if (!replica.up) this.logger.log(`replica ${replica.url} is up again`);
         replica.markUp();
         // The engine answers again: an open circuit gets its trial now rather than after open_seconds.
         replica.breaker.probePassed(ticket);
       } else {
-        if (replica.up) this.logger.warn(`replica ${replica.url} marked down: /health answered ${res.statusCode}`);
-        replica.failed(`/health answered ${res.statusCode}`);
-        replica.markDown(`/health answered ${res.statusCode}`);
+        const why = `/health answered ${res.statusCode}${said?.failed_check ? ` (${said.failed_check}${said.reason ? `: ${said.reason}` : ''})` : ''}`;
+        if (replica.up) this.logger.warn(`replica ${replica.url} marked down: ${why}`);
+        replica.failed(why);
+        replica.markDown(why);
       }
     } catch (error) {
       const failure = classifyTransportError(error, replica.url);

@@ -1,6 +1,6 @@
 import { Pool, buildConnector } from 'undici';
 import { CircuitBreaker, CircuitBreakerOptions } from './circuit-breaker';
-import { UpstreamState } from './vllm-engine';
+import { ReportedHealth, UpstreamState } from './vllm-engine';
 
 export interface ReplicaTimeouts {
   connectMs: number;
@@ -21,6 +21,10 @@ export class Replica {
   lastFailedAt = 0;
   lastFailure?: string;
   readonly breaker: CircuitBreaker;
+  /** What its /health said at the last probe, when it says something. */
+  reported?: ReportedHealth;
+  /** Until when (ms since the epoch) it is passed over after pushing back with 429/503. */
+  private pressedUntil = 0;
 
   constructor(
     readonly url: string,
@@ -55,6 +59,15 @@ export class Replica {
     this.lastFailure = reason;
   }
 
+  /** It answered 429/503: other replicas get calls first for `ms`; its health and circuit stay. */
+  pressed(ms: number): void {
+    this.pressedUntil = Date.now() + ms;
+  }
+
+  pressedNow(): boolean {
+    return this.pressedUntil > Date.now();
+  }
+
   markUp(): void {
     if (!this.up) {
       this.up = true;
@@ -72,6 +85,6 @@ export class Replica {
   }
 
   state(): UpstreamState {
-    return { url: this.url, up: this.up, circuit: this.breaker.state, failures: this.breaker.failureCount, lastFailure: this.lastFailure, inFlight: this.inFlight, lastError: this.lastError, since: this.since };
+    return { url: this.url, up: this.up, circuit: this.breaker.state, failures: this.breaker.failureCount, lastFailure: this.lastFailure, inFlight: this.inFlight, lastError: this.lastError, since: this.since, ...(this.reported ? { reported: this.reported } : {}) };
   }
 }

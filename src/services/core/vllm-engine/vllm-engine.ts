@@ -38,6 +38,17 @@ export interface UpstreamState {
   lastError?: string;
   /** When the state last changed (ISO time). */
   since: string;
+  /** What its own /health said at the last probe, when it says something (a model service does). */
+  reported?: ReportedHealth;
+}
+
+/** A model service's /health, as the gateway's probe read it. */
+export interface ReportedHealth {
+  status: string;
+  failed_check?: string;
+  reason?: string;
+  degraded?: string;
+  timestamp?: string;
 }
 
 /**
