@@ -142,6 +142,22 @@ describe('VllmCommandBuilder: flags that depend on settings and version', () => 
     for (const flag of ['--enable-auto-tool-choice', '--tool-call-parser', '--chat-template', '--reasoning-parser']) expect(plain).not.toContain(flag);
   });
 
+  it('passes pipeline parallelism and the executor backend (multi-host serving over Ray) only when set', () => {
+    const plain = builder.build(loadModel('yi-34b'), 1).args;
+    expect(plain).not.toContain('--pipeline-parallel-size');
+    expect(plain).not.toContain('--distributed-executor-backend');
+    const model = loadModel('yi-34b');
+    model.model.pipeline_parallel_size = 2;
+    model.engine.vllm.distributed_executor_backend = 'ray';
+    const args = builder.build(model, 1).args;
+    const at = args.indexOf('--tensor-parallel-size');
+    expect(args.slice(at, at + 2)).toEqual(['--tensor-parallel-size', '2']);
+    expect(args.slice(args.indexOf('--max-num-seqs') + 2, args.indexOf('--max-num-seqs') + 6)).toEqual([
+      '--pipeline-parallel-size', '2',
+      '--distributed-executor-backend', 'ray',
+    ]);
+  });
+
   it('runs the configured executable', () => {
     const model = loadModel('yi-34b');
     model.engine.vllm.executable = '/opt/citadel/env/bin/vllm';
