@@ -91,8 +91,8 @@ describe('deploy/kubernetes: the files', () => {
 
   it('the gateway reaches each model at its Service, on its service port', () => {
     const gateway = (parseYaml(readFileSync(join(KUSTOMIZE_DIR, 'base', 'gateway.yaml'), 'utf8')) as Obj).gateway;
-    expect(Object.keys(gateway.models).sort()).toEqual(models.map((m) => m.id).sort());
-    for (const m of models) expect(gateway.models[m.id].urls).toEqual([`http://${serviceName(m.id)}:${m.service.port}`]);
+    expect(Object.keys(gateway.services).sort()).toEqual(models.map((m) => m.id).sort());
+    for (const m of models) expect(gateway.services[m.id]).toEqual([`http://${serviceName(m.id)}:${m.service.port}`]);
   });
 });
 
@@ -236,6 +236,7 @@ describeKubectl.each(['base', 'overlays/vllm', 'overlays/simulator'])('kubectl k
       expect(front.volumeMounts).toContainEqual({ name: 'api-keys', mountPath: '/run/secrets/citadel-llm', readOnly: true });
       expect(front.volumeMounts).toContainEqual({ name: 'config', mountPath: '/etc/citadel-llm', readOnly: true });
       expect(spec.volumes.find((v: Obj) => v.name === 'api-keys').secret.secretName).toMatch(/^citadel-llm-api-keys/);
+      if (d.metadata.name === 'citadel-llm-gateway') expect(envOf(front).CITADEL_MODEL_SERVICE_KEY_FILE).toBe('/run/secrets/citadel-llm/model-service-key');
     }
   });
 
@@ -293,8 +294,12 @@ describeKubectl.each(['base', 'overlays/vllm', 'overlays/simulator'])('kubectl k
         expect(deployment.spec.template.metadata.labels['app.kubernetes.io/instance']).toBe(m.id);
         expect(sim.startupProbe.exec.command.join(' ')).toContain('http://127.0.0.1:8000/health');
       }
+      // The gateway's key to the model services is one the model services accept.
       const secret = byPrefix(objects, 'Secret', 'citadel-llm-api-keys-');
-      expect(Buffer.from(secret.data['api-keys'], 'base64').toString()).toMatch(/^sk-/);
+      const accepted = Buffer.from(secret.data['api-keys'], 'base64').toString().split('\n').filter(Boolean);
+      const gatewayKey = Buffer.from(secret.data['model-service-key'], 'base64').toString().split('\n')[0];
+      expect(accepted.length).toBeGreaterThan(1);
+      expect(accepted).toContain(gatewayKey);
     });
   }
 });

@@ -123,7 +123,7 @@ function materialise(volume: Obj, objects: Obj[], dir: string): void {
     await waitFor(async () => (await probe(serve.readinessProbe.httpGet.path)) === 200, 30_000, 'serve readiness probe');
     expect(await probe(serve.livenessProbe.httpGet.path)).toBe(200);
 
-    const key = Buffer.from(render().find((o) => o.kind === 'Secret')!.data['api-keys'], 'base64').toString().trim();
+    const key = Buffer.from(render().find((o) => o.kind === 'Secret')!.data['api-keys'], 'base64').toString().split('\n')[0];
     const chat = (headers: Record<string, string>) =>
       fetch(`http://127.0.0.1:${ports.http}/v1/chat/completions`, {
         method: 'POST',
