@@ -1,5 +1,5 @@
 import { ChildProcess, spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import getPort from 'get-port';
@@ -15,6 +15,8 @@ import { REPO } from '../service-manager/helpers';
  * the Secret as files at their mount paths (under a temporary folder), the probes' paths and
  * exec commands, and the preStop hook. Ports are the only change: the pod's fixed ports (8000,
  * 11403, 11404) become free loopback ports. Needs kubectl and the build (dist/); skipped without.
+ * Then the gateway pod in front of it, the same way, its gateway.yaml's Service URLs moved to
+ * loopback (only phi-3-mini's service runs; the others' URLs lead nowhere).
  */
 
 type Obj = Record<string, any>;
@@ -24,6 +26,9 @@ const PREFIX = envPrefix(MODEL);
 const BIN = join(REPO, 'bin', 'citadel-llm');
 const kubectl = spawnSync('kubectl', ['version', '--client'], { encoding: 'utf8' }).status === 0;
 const built = existsSync(join(REPO, 'dist', 'main.js')) && existsSync(join(REPO, 'dist', 'cli', 'wait-idle.js'));
+/** `citadel-llm gateway` (the gateway on its own) is in this build. */
+const haveGateway = built && spawnSync(BIN, ['gateway', '--help'], { encoding: 'utf8' }).status === 0;
+if (kubectl && built && !haveGateway) process.stderr.write('test/deploy/simulator-pod.e2e-spec.ts: the gateway pod is skipped (no `citadel-llm gateway` in this build)\n');
 if (!kubectl || !built) {
   process.stderr.write(`test/deploy/simulator-pod.e2e-spec.ts: skipped (${!kubectl ? 'kubectl is not on PATH' : 'run npm run build first'})\n`);
 }
@@ -57,6 +62,8 @@ function materialise(volume: Obj, objects: Obj[], dir: string): void {
   const root = mkdtempSync(join(tmpdir(), 'citadel-pod-'));
   const children: ChildProcess[] = [];
   let pod: Obj;
+  let objects: Obj[];
+  let clientKey: string;
   let ports: { engine: number; http: number; metrics: number };
   /** A container's environment and arguments with its mount paths moved under `root` and the pod's ports remapped. */
   let local: (container: Obj, extraEnv?: Record<string, string>) => { args: string[]; env: Record<string, string> };
@@ -75,7 +82,9 @@ function materialise(volume: Obj, objects: Obj[], dir: string): void {
   const exec = (command: string[]) => spawnSync(command[0] === 'node' ? process.execPath : command[0], command.slice(1).map(remap), { encoding: 'utf8', timeout: 30_000 });
 
   beforeAll(async () => {
-    const objects = render();
+    objects = render();
+    const secret = objects.find((o) => o.kind === 'Secret')!;
+    clientKey = Buffer.from(secret.data['api-keys'], 'base64').toString().split('\n')[0];
     const deployment = objects.find((o) => o.kind === 'Deployment' && o.metadata.name === MODEL)!;
     pod = deployment.spec.template;
     for (const volume of pod.spec.volumes) materialise(volume, objects, join(root, 'volumes', volume.name));
@@ -123,7 +132,7 @@ function materialise(volume: Obj, objects: Obj[], dir: string): void {
     await waitFor(async () => (await probe(serve.readinessProbe.httpGet.path)) === 200, 30_000, 'serve readiness probe');
     expect(await probe(serve.livenessProbe.httpGet.path)).toBe(200);
 
-    const key = Buffer.from(render().find((o) => o.kind === 'Secret')!.data['api-keys'], 'base64').toString().split('\n')[0];
+    const key = clientKey;
     const chat = (headers: Record<string, string>) =>
       fetch(`http://127.0.0.1:${ports.http}/v1/chat/completions`, {
         method: 'POST',
@@ -140,5 +149,40 @@ function materialise(volume: Obj, objects: Obj[], dir: string): void {
     const preStop = (serve.lifecycle.preStop.exec.command as string[]).map((a, i, all) => (all[i - 1] === '--settle' ? '0' : a));
     const hook = exec(preStop.map((a) => a.replace('/app/', `${REPO}/`)));
     expect([hook.status, hook.stdout, hook.stderr]).toEqual([0, '', '']);
+  }, 90_000);
+
+  (haveGateway ? it : it.skip)('the gateway pod serves that model through its Service URL, presenting the Secret\'s model-service-key, and exposes the gauge its preStop hook reads', async () => {
+    const gatewayPod = objects.find((o) => o.kind === 'Deployment' && o.metadata.name === 'citadel-llm-gateway')!.spec.template;
+    const dir = join(root, 'gateway');
+    for (const volume of gatewayPod.spec.volumes) materialise(volume, objects, join(dir, 'volumes', volume.name));
+    // The Services' URLs, on loopback: phi-3-mini's to its running service, the others to a closed port.
+    const closed = await getPort({ host: '127.0.0.1' });
+    const gatewayYaml = join(dir, 'volumes', 'config', 'gateway.yaml');
+    const text = readFileSync(gatewayYaml, 'utf8');
+    expect(text).toContain('"http://phi-3-mini:11403"');
+    writeFileSync(gatewayYaml, text.replace(/http:\/\/([a-z0-9-]+):\d+/g, (_, host: string) => `http://127.0.0.1:${host === 'phi-3-mini' ? ports.http : closed}`));
+    const port = await getPort({ host: '127.0.0.1' });
+    const gateway = gatewayPod.spec.containers[0];
+    const mounts = (gateway.volumeMounts as Obj[]).map((m) => ({ mountPath: m.mountPath as string, dir: join(dir, 'volumes', m.name) }));
+    const env: Record<string, string> = { PATH: process.env.PATH ?? '', HOME: root, NO_COLOR: '1', CITADEL_GATEWAY_PORT: String(port), CITADEL_GATEWAY_HOST: '127.0.0.1' };
+    for (const e of gateway.env as Obj[]) {
+      const mount = mounts.find((m) => e.value.startsWith(m.mountPath));
+      env[e.name] = mount ? mount.dir + e.value.slice(mount.mountPath.length) : e.value;
+    }
+    children.push(spawn(BIN, gateway.args, { env, stdio: ['ignore', 'ignore', 'pipe'] }));
+    const url = `http://127.0.0.1:${port}`;
+    const status = async (path: string) => (await fetch(`${url}${path}`).catch(() => undefined))?.status;
+    await waitFor(async () => (await status(gateway.startupProbe.httpGet.path)) === 200, 30_000, 'gateway startup probe');
+    await waitFor(async () => (await status(gateway.readinessProbe.httpGet.path)) === 200, 30_000, 'gateway readiness probe');
+
+    const answer = await fetch(`${url}/v1/chat/completions`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${clientKey}` },
+      body: JSON.stringify({ model: 'phi-3', messages: [{ role: 'user', content: 'Hello' }], max_tokens: 5 }),
+    });
+    expect(answer.status).toBe(200);
+    // The preStop hook waits on citadel_llm_active_requests: the gateway's /metrics has it per model.
+    const metrics = await (await fetch(`${url}/metrics`)).text();
+    expect(metrics).toMatch(/^citadel_llm_active_requests\{[^}]*model="phi-3-mini"[^}]*\} 0$/m);
   }, 90_000);
 });
