@@ -93,6 +93,14 @@ export class ModelSection {
   @IsInt({ message: 'must be a positive integer' }) @Min(1, { message: 'must be a positive integer' }) @Max(64, { message: 'must be at most 64' })
   tensor_parallel_size!: number;
 
+  /**
+   * `--pipeline-parallel-size`: the model's layers split over this many stages (groups of
+   * tensor_parallel_size GPUs), on one host or, with engine.vllm.distributed_executor_backend
+   * `ray`, across hosts. The engine uses tensor_parallel_size x pipeline_parallel_size GPUs.
+   */
+  @IsInt({ message: 'must be a positive integer' }) @Min(1, { message: 'must be a positive integer' }) @Max(64, { message: 'must be at most 64' })
+  pipeline_parallel_size: number = 1;
+
   @IsNumber({}, { message: 'must be a number in (0, 1]' })
   @Min(Number.MIN_VALUE, { message: 'must be a number in (0, 1]' })
   @Max(1, { message: 'must be a number in (0, 1]' })
@@ -273,6 +281,8 @@ export const VLLM_FLAGS_FROM_CONFIG = [
   '--port',
   '--max-model-len',
   '--tensor-parallel-size',
+  '--pipeline-parallel-size',
+  '--distributed-executor-backend',
   '--gpu-memory-utilization',
   '--max-num-batched-tokens',
   '--max-num-seqs',
@@ -353,6 +363,13 @@ export class VllmSection {
   /** `--reasoning-parser`: for models that write their reasoning apart from the answer. */
   @IsOptional() @Matches(/^[A-Za-z0-9_.-]+$/, { message: 'must be a vLLM reasoning parser name (letters, digits, _ . -)' })
   reasoning_parser?: string;
+
+  /**
+   * `--distributed-executor-backend`: how vLLM runs its workers (vLLM's choices, vllm/config/parallel.py).
+   * `ray` spans hosts (a Ray cluster the engine joins); unset: vLLM decides (`mp` on one host).
+   */
+  @IsOptional() @IsIn(['ray', 'mp', 'uni', 'external_launcher'], { message: 'must be one of ray, mp, uni, external_launcher' })
+  distributed_executor_backend?: 'ray' | 'mp' | 'uni' | 'external_launcher';
 
   /** More `vllm serve` arguments, one per item, e.g. ['--max-logprobs', '5']; never a flag set above. */
   @Validate(VllmExtraArgs)

@@ -42,6 +42,13 @@ describe('engine.vllm', () => {
     expect(problems({ extra_args: extra })).toEqual({ extra_args: expect.stringMatching(rule) });
   });
 
+  it('accepts vLLM\'s executor backends and refuses others (vllm/config/parallel.py DistributedExecutorBackend)', () => {
+    for (const backend of ['ray', 'mp', 'uni', 'external_launcher']) expect(problems({ distributed_executor_backend: backend })).toEqual({});
+    expect(problems({ distributed_executor_backend: 'slurm' })).toEqual({ distributed_executor_backend: expect.stringMatching(/one of ray, mp/) });
+    expect(problems({ extra_args: ['--pipeline-parallel-size', '2'] })).toEqual({ extra_args: expect.stringMatching(/set from the configuration/) });
+    expect(problems({ extra_args: ['--distributed_executor_backend=ray'] })).toEqual({ extra_args: expect.stringMatching(/set from the configuration/) });
+  });
+
   it('refuses parser names that are not names', () => {
     expect(problems({ tool_call_parser: 'mistral; reboot' })).toEqual({ tool_call_parser: expect.stringMatching(/parser name/) });
     expect(problems({ reasoning_parser: '../x y' })).toEqual({ reasoning_parser: expect.stringMatching(/parser name/) });

@@ -1,7 +1,8 @@
+import { spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { compareVersions, VllmCommandBuilder } from '../../src/services/core/service-manager/vllm-command-builder';
-import { loadModel, removeTempDirs, tempDir } from './helpers';
+import { FAKE_VLLM, loadModel, removeTempDirs, tempDir } from './helpers';
 
 afterAll(removeTempDirs);
 
@@ -140,6 +141,34 @@ describe('VllmCommandBuilder: flags that depend on settings and version', () => 
     // None of them by default.
     const plain = builder.build(loadModel('openchat-3.5'), 1).args;
     for (const flag of ['--enable-auto-tool-choice', '--tool-call-parser', '--chat-template', '--reasoning-parser']) expect(plain).not.toContain(flag);
+  });
+
+  it('passes pipeline parallelism and the executor backend (multi-host serving over Ray) only when set', () => {
+    const plain = builder.build(loadModel('yi-34b'), 1).args;
+    expect(plain).not.toContain('--pipeline-parallel-size');
+    expect(plain).not.toContain('--distributed-executor-backend');
+    const model = loadModel('yi-34b');
+    model.model.pipeline_parallel_size = 2;
+    model.engine.vllm.distributed_executor_backend = 'ray';
+    const args = builder.build(model, 1).args;
+    const at = args.indexOf('--tensor-parallel-size');
+    expect(args.slice(at, at + 2)).toEqual(['--tensor-parallel-size', '2']);
+    expect(args.slice(args.indexOf('--max-num-seqs') + 2, args.indexOf('--max-num-seqs') + 6)).toEqual([
+      '--pipeline-parallel-size', '2',
+      '--distributed-executor-backend', 'ray',
+    ]);
+  });
+
+  it('the stand-in vllm (test/fixtures/fake-vllm, argparse\'s rules) accepts that command line and refuses a backend vLLM does not have', () => {
+    const model = loadModel('yi-34b');
+    model.model.pipeline_parallel_size = 2;
+    model.engine.vllm.distributed_executor_backend = 'ray';
+    const args = builder.build(model, 0).args;
+    const env = { ...process.env, FAKE_VLLM_NO_SIMULATOR: '1', FAKE_VLLM_EXIT_AFTER_MS: '1' };
+    // Exit 1: it parsed the flags, listened, and left as told; a flag it refuses is exit 2.
+    expect(spawnSync(process.execPath, [FAKE_VLLM, ...args], { env, encoding: 'utf8' }).status).toBe(1);
+    const bad = spawnSync(process.execPath, [FAKE_VLLM, ...args.map((a) => (a === 'ray' ? 'slurm' : a))], { env, encoding: 'utf8' });
+    expect([bad.status, bad.stderr]).toEqual([2, expect.stringContaining("argument --distributed-executor-backend: invalid choice: 'slurm'")]);
   });
 
   it('runs the configured executable', () => {

@@ -60,6 +60,10 @@ export class VllmCommandBuilder {
       '--max-num-batched-tokens', String(m.max_num_batched_tokens),
       '--max-num-seqs', String(m.max_num_seqs),
     ];
+    // Multi-GPU and multi-host serving (vllm/engine/arg_utils.py): vLLM's defaults (1, its own
+    // choice of backend) are left implicit, so a one-GPU command line stays as vLLM documents it.
+    if (m.pipeline_parallel_size > 1) args.push('--pipeline-parallel-size', String(m.pipeline_parallel_size));
+    if (vllm.distributed_executor_backend) args.push('--distributed-executor-backend', vllm.distributed_executor_backend);
     if (perf.enforce_eager === 1) args.push('--enforce-eager');
     if (perf.swap_space > 0 && compareVersions(vllm.version, SWAP_SPACE_REMOVED_IN) < 0) {
       args.push('--swap-space', String(perf.swap_space));
