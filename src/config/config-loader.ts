@@ -12,6 +12,7 @@ import { digestKey, SECURITY_ENV_KEYS, SecurityConfig } from './security-config'
 import { isModelId, MODEL_IDS, ModelId } from './model-ids';
 import { ModelServiceConfig } from './model-config';
 import { MODEL_REGISTRY } from './model-registry';
+import { findNameClashes } from './model-names';
 import { findPortClashes } from './port-clashes';
 import { validateInto } from './validate-class';
 
@@ -105,6 +106,7 @@ export function loadCitadelConfig(options: LoadOptions = {}): CitadelConfig {
   problems.push(...security.problems);
 
   problems.push(...findPortClashes(models, gateway.value, (owner, key) => sources.get(owner)?.(key) ?? `${owner} (${key})`));
+  problems.push(...findNameClashes(models, (owner, key) => sources.get(owner)?.(key) ?? `${owner} (${key})`));
   if (problems.length) throw new ConfigValidationError(problems);
 
   const warnings: string[] = [];

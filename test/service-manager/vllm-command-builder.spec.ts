@@ -142,6 +142,26 @@ describe('VllmCommandBuilder: flags that depend on settings and version', () => 
     for (const flag of ['--enable-auto-tool-choice', '--tool-call-parser', '--chat-template', '--reasoning-parser']) expect(plain).not.toContain(flag);
   });
 
+  it("passes LoRA adapters as vLLM's --enable-lora --lora-modules name=path …, with --max-loras and --max-lora-rank when set (cli_args.py)", () => {
+    const model = loadModel('mixtral-8x7b');
+    Object.assign(model.model, { lora_modules: { 'sql-lora': '/opt/loras/sql', 'chat-lora': '/opt/loras/chat' }, max_loras: 2, max_lora_rank: 64 });
+    model.engine.vllm.extra_args = ['--max-cpu-loras', '4'];
+    const args = builder.build(model, 1).args;
+    const at = args.indexOf('--enable-lora');
+    expect(args.slice(at)).toEqual([
+      '--enable-lora',
+      '--lora-modules', 'sql-lora=/opt/loras/sql', 'chat-lora=/opt/loras/chat',
+      '--max-loras', '2',
+      '--max-lora-rank', '64',
+      // extra_args after them: vLLM's nargs='+' list ends at the next flag.
+      '--max-cpu-loras', '4',
+    ]);
+    // Limits alone, without an adapter, pass nothing; no adapters, no LoRA flags.
+    const none = loadModel('mixtral-8x7b');
+    Object.assign(none.model, { max_loras: 2 });
+    for (const flag of ['--enable-lora', '--lora-modules', '--max-loras', '--max-lora-rank']) expect(builder.build(none, 1).args).not.toContain(flag);
+  });
+
   it('runs the configured executable', () => {
     const model = loadModel('yi-34b');
     model.engine.vllm.executable = '/opt/citadel/env/bin/vllm';
