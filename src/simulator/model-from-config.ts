@@ -20,5 +20,7 @@ export function simulatorModelFromConfig(m: ModelServiceConfig): SimulatorModel 
     enableAutoToolChoice: m.engine.vllm.enable_auto_tool_choice,
     toolCallParser: m.engine.vllm.tool_call_parser ?? null,
     vllmVersion: m.engine.vllm.version,
+    // As `vllm serve --enable-lora --lora-modules name=path …` (what managed mode passes).
+    loraModules: Object.entries(m.model.lora_modules).map(([name, path]) => ({ name, path })),
   };
 }

@@ -4,7 +4,7 @@ import { ChatChoicePlan, chatOutput } from '../chat-output';
 import { assertJsonContentType, readBody } from '../http-util';
 import { mix32 } from '../prng';
 import { checkSampling, DEFAULT_MAX_LOGPROBS, parseChatRequest, parseJsonObject } from '../request-parser';
-import { resolveEngine, SimContext } from '../sim-context';
+import { answeringModel, resolveEngine, SimContext } from '../sim-context';
 import { constrainedText } from '../structured-output';
 import { planChoice } from '../text-generator';
 import type { ChatTurn } from '../tokenizer';
@@ -68,9 +68,10 @@ export async function handleChat(ctx: SimContext, req: IncomingMessage, res: Ser
       id,
       created,
       engine,
+      modelName: answeringModel(engine, r.model),
       promptTokens,
       choices: choices.map((c) => c.plan),
-      output: chatOutput({ id, created, model: model.servedName, promptTokens, choices, topLogprobs: r.logprobs, seed }),
+      output: chatOutput({ id, created, model: answeringModel(engine, r.model), promptTokens, choices, topLogprobs: r.logprobs, seed }),
       stream: r.stream,
       includeUsage: r.includeUsage,
       continuousUsage: r.continuousUsage,

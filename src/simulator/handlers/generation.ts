@@ -129,6 +129,8 @@ export interface GenerationSpec {
   id: string;
   created: number;
   engine: Engine;
+  /** The `model` the answer names: the served name, or the LoRA adapter asked for. */
+  modelName: string;
   promptTokens: number;
   choices: ChoicePlan[];
   output: GenerationOutput;
@@ -176,7 +178,7 @@ export function runGeneration(ctx: SimContext, res: ServerResponse, spec: Genera
   const dieAfter = faults.dieAfterTokens;
   const failAfter = faults.failAfterTokens;
 
-  const format = spec.stream ? new StreamFormatter(spec.kind, spec.id, spec.created, engine.model.servedName) : null;
+  const format = spec.stream ? new StreamFormatter(spec.kind, spec.id, spec.created, spec.modelName) : null;
   let job: Job | null = null;
   const abort = (): void => {
     if (job) scheduler.abort(job);
