@@ -67,6 +67,8 @@ export class CompletionForwarder {
       }
     }
     const stream = body.stream === true;
+    // A LoRA adapter of this model (a name from its config): it reaches the engine as named.
+    const adapter = model.adapterNamed(body.model);
     // Every stream's tokens are counted: the engine is asked for usage even when the client
     // did not ask, and the usage chunk is then kept from the client.
     // Only chat and completions streams carry OpenAI's `stream_options` (Responses streams end
@@ -74,7 +76,7 @@ export class CompletionForwarder {
     const addUsage = stream && USAGE_OPTION_ENDPOINTS.has(endpoint) && body.stream_options?.include_usage !== true;
     const release = await model.admission.admit({ stream }, signal).catch((error: unknown) => {
       // A 429 is an answer too: requests_total counts it.
-      model.metrics.refused(endpoint, error instanceof ApiError ? error.status : 500);
+      model.metrics.refused(endpoint, error instanceof ApiError ? error.status : 500, adapter);
       throw error;
     });
     const started = performance.now();
@@ -91,12 +93,12 @@ export class CompletionForwarder {
       this.inFlight.delete(abort);
       signal.removeEventListener('abort', onClientGone);
       release();
-      model.metrics.finished(endpoint, status, (performance.now() - started) / 1000);
+      model.metrics.finished(endpoint, status, (performance.now() - started) / 1000, adapter);
     };
     let settledByStream = false;
     try {
       const upstreamBody = addUsage ? { ...body, stream_options: { ...(body.stream_options ?? {}), include_usage: true } } : body;
-      const { upstream, answeredBy } = await this.callWithFallbacks(model, { method, path }, upstreamBody, addUsage ? undefined : raw, abort.signal, stream, record.id);
+      const { upstream, answeredBy } = await this.callWithFallbacks(model, adapter, { method, path }, upstreamBody, addUsage ? undefined : raw, abort.signal, stream, record.id);
       record.model = answeredBy.id;
       // Which model answered: this one, or one of its fallbacks; the request id is ours.
       const headers: Record<string, string> = { ...upstream.headers, 'x-citadel-model': answeredBy.id };
@@ -104,12 +106,12 @@ export class CompletionForwarder {
       if (stream && upstream.status === 200 && upstream.contentType.startsWith('text/event-stream')) {
         status = 200;
         settledByStream = true;
-        return { kind: 'stream', headers, noDelay: model.config.realtime?.low_latency_mode ?? true, events: this.relay(model, upstream, signal, abort, started, addUsage, endpoint, record, settle) };
+        return { kind: 'stream', headers, noDelay: model.config.realtime?.low_latency_mode ?? true, events: this.relay(model, adapter, upstream, signal, abort, started, addUsage, endpoint, record, settle) };
       }
       // Not a stream (or vLLM refused the stream with a JSON error): relay status and body.
       const answer = await readBody(upstream.body);
       status = upstream.status;
-      if (status === 200) this.countUsage(model, answer, record);
+      if (status === 200) this.countUsage(model, answer, record, adapter);
       return { kind: 'json', status, headers: { ...headers, 'content-type': upstream.contentType || 'application/json' }, body: answer };
     } catch (error) {
       if (abort.signal.reason instanceof ShuttingDown) {
@@ -126,10 +128,12 @@ export class CompletionForwarder {
   /**
    * The model's engine; when none of its replicas is available, its fallbacks in order (those
    * served by this process and up). Only a request that reached no engine moves: a failure after
-   * it reached one stays that engine's answer.
+   * it reached one stays that engine's answer. A request for a LoRA adapter never moves: another
+   * model does not serve the adapter, and its base model is not what the client asked for.
    */
   private async callWithFallbacks(
     model: ModelService,
+    adapter: string | undefined,
     target: Target,
     body: Record<string, any>,
     raw: Buffer | undefined,
@@ -140,12 +144,16 @@ export class CompletionForwarder {
     // A GET (a stored response) has no body.
     const payloadFor = (m: ModelService) => (target.method === 'GET' ? undefined : JSON.stringify({ ...body, model: m.servedName }));
     try {
-      // The body goes upstream as the client sent it, unless `model` must become the served name.
-      const payload = target.method === 'POST' && raw && body.model === model.servedName ? raw : payloadFor(model);
+      // The body goes upstream as the client sent it, unless `model` must become the served name:
+      // only when the client named the base model another way (id, alias, nothing). An adapter's
+      // name is never rewritten.
+      const asSent = body.model === model.servedName || adapter !== undefined;
+      const payload = target.method === 'GET' ? undefined : !asSent ? payloadFor(model) : (raw ?? JSON.stringify(body));
       return { upstream: await this.call(model, target, payload, signal, stream, requestId), answeredBy: model };
     } catch (error) {
       // Only where the request reached no engine: every replica known down, or refusing connections.
       if (!(error instanceof ApiError && (error.code === 'engine_unavailable' || error.code === 'engine_unreachable'))) throw error;
+      if (adapter !== undefined) throw error;
       for (const id of model.config.service.fallbacks) {
         const fallback = this.directory?.get(id);
         if (!fallback?.engine.upstreams().some((u) => u.up && u.circuit !== 'open')) continue;
@@ -173,6 +181,7 @@ export class CompletionForwarder {
 
   private async *relay(
     model: ModelService,
+    adapter: string | undefined,
     upstream: EngineReply,
     signal: AbortSignal,
     abort: AbortController,
@@ -205,7 +214,7 @@ export class CompletionForwarder {
             lastChunkAt = now;
           },
           usage: (u) => {
-            metrics.usage(u.prompt_tokens, u.completion_tokens);
+            metrics.usage(u.prompt_tokens, u.completion_tokens, adapter);
             record.promptTokens = u.prompt_tokens;
             record.completionTokens = u.completion_tokens;
           },
@@ -220,14 +229,14 @@ export class CompletionForwarder {
   }
 
   /** Token counts from the answer's `usage`, without parsing the whole body. */
-  private countUsage(model: ModelService, answer: Buffer, record: RequestRecord): void {
+  private countUsage(model: ModelService, answer: Buffer, record: RequestRecord, adapter: string | undefined): void {
     const at = answer.lastIndexOf('"usage"');
     if (at === -1) return;
     const usage = answer.subarray(at, at + 256).toString('latin1');
     const prompt = PROMPT_TOKENS.exec(usage);
     const completion = COMPLETION_TOKENS.exec(usage);
     if (!prompt || !completion) return;
-    model.metrics.usage(Number(prompt[1]), Number(completion[1]));
+    model.metrics.usage(Number(prompt[1]), Number(completion[1]), adapter);
     record.promptTokens = Number(prompt[1]);
     record.completionTokens = Number(completion[1]);
   }

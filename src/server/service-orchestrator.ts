@@ -201,6 +201,10 @@ export class ServiceOrchestrator {
     const s = model.engine.simulator;
     const args = s.profile === 'instant' ? ['--profile', 'instant'] : [];
     if (s.speed !== 1) args.push('--speed', String(s.speed));
+    // The adapters this server routes to, with vLLM's flags, as managed mode starts vLLM: the
+    // simulator then serves exactly what this process's config names.
+    const adapters = Object.entries(model.model.lora_modules);
+    if (adapters.length > 0) args.push('--enable-lora', '--lora-modules', ...adapters.map(([name, path]) => `${name}=${path}`));
     return [...args, ...(this.options.simulatorArgs ?? [])];
   }
 

@@ -56,9 +56,22 @@ export class ModelService implements OnApplicationShutdown {
     return this.config.model.name;
   }
 
-  /** Every name a client may use for this model. */
+  /** Every name a client may use for this model, its LoRA adapters' included. */
   get names(): string[] {
-    return [this.id, this.servedName, ...this.config.model.aliases];
+    return [this.id, this.servedName, ...this.config.model.aliases, ...this.adapters];
+  }
+
+  /** The LoRA adapters its engine serves (model.lora_modules), by name. */
+  get adapters(): string[] {
+    return Object.keys(this.config.model.lora_modules);
+  }
+
+  /**
+   * The configured adapter a request's `model` names, or undefined for the base model. What is
+   * returned comes from the config, so it may become a metric label.
+   */
+  adapterNamed(name: unknown): string | undefined {
+    return typeof name === 'string' && Object.prototype.hasOwnProperty.call(this.config.model.lora_modules, name) ? this.adapters.find((a) => a === name) : undefined;
   }
 
   /** Seed API: a non-streaming completion, resolved as vLLM's JSON answer. */
