@@ -205,6 +205,7 @@ export class ServiceOrchestrator {
     // simulator then serves exactly what this process's config names.
     const adapters = Object.entries(model.model.lora_modules);
     if (adapters.length > 0) args.push('--enable-lora', '--lora-modules', ...adapters.map(([name, path]) => `${name}=${path}`));
+    if (model.engine.vllm.chat_template !== undefined) args.push('--chat-template', model.engine.vllm.chat_template);
     return [...args, ...(this.options.simulatorArgs ?? [])];
   }
 

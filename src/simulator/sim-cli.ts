@@ -5,6 +5,7 @@
  * Bad flags: a message and the usage on stderr, exit code 2. Nothing else is written to stdout.
  */
 import { Command, CommanderError, Option } from 'commander';
+import { readChatTemplate } from './model-from-config';
 import { INSTANT_PROFILE } from './profiles';
 import { startSimulator } from './sim-server';
 import type { FaultSettings, LoraModule, SimulatorModel, SimulatorOptions } from './types';
@@ -26,6 +27,7 @@ function simCommand(): Command {
     .option('--vllm-version <v>', "the vLLM version to answer as: /version, and which request fields exist (default: the model's engine.vllm.version, else 0.11.0)")
     .option('--enable-auto-tool-choice', "serve tool_choice \"auto\" as vLLM started with this flag (default: the model's engine.vllm.enable_auto_tool_choice)")
     .option('--tool-call-parser <p>', "the tool parser of auto tool choice; the simulator imitates: mistral (default: the model's engine.vllm.tool_call_parser)")
+    .option('--chat-template <file-or-template>', "vLLM's: a Jinja chat template (a file, or the template itself) instead of the model's own (default: the model's engine.vllm.chat_template)")
     .option('--enable-lora', "serve LoRA adapters (vLLM's flag; needed by --lora-modules)")
     .option('--lora-modules <modules...>', "LoRA adapters as vLLM takes them: name=path words, or JSON {\"name\":…,\"path\":…} (default: the model's model.lora_modules)")
     .option('--enable-responses-store', 'keep Responses API responses (vLLM: VLLM_ENABLE_RESPONSES_API_STORE=1, which is also honoured)')
@@ -70,6 +72,7 @@ interface ParsedArgs {
   enableAutoToolChoice?: boolean;
   toolCallParser?: string;
   loraModules?: LoraModule[];
+  chatTemplate?: string;
   enableResponsesStore: boolean;
   faults: Partial<FaultSettings>;
 }
@@ -157,6 +160,14 @@ function parseArgs(argv: readonly string[]): ParsedArgs {
     if (parser.trim() === '') throw new UsageError('--tool-call-parser: expected a parser name');
     a.toolCallParser = parser;
   }
+  const template = str('chatTemplate');
+  if (template !== undefined) {
+    try {
+      a.chatTemplate = readChatTemplate(template);
+    } catch (error) {
+      throw new UsageError(`--chat-template: ${(error as Error).message}`);
+    }
+  }
   const loras = o.loraModules as unknown as string[] | undefined;
   if (loras !== undefined) {
     // vLLM loads static adapters only with LoRA enabled.
@@ -230,6 +241,7 @@ export async function runSimCommand(
     ...(args.enableAutoToolChoice ? { enableAutoToolChoice: true } : {}),
     ...(args.toolCallParser ? { toolCallParser: args.toolCallParser } : {}),
     ...(args.loraModules ? { loraModules: args.loraModules } : {}),
+    ...(args.chatTemplate !== undefined ? { chatTemplate: args.chatTemplate } : {}),
   };
   const options: SimulatorOptions = {
     models: [model],

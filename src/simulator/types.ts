@@ -46,6 +46,11 @@ export interface SimulatorModel {
    * as a model of its own name (vllm/entrypoints/openai/serving_models.py).
    */
   loraModules?: readonly LoraModule[];
+  /**
+   * vLLM's `--chat-template`: the template text that replaces the model's own (a template with a
+   * `tool` role lets tool results follow tool calls; Mixtral's own refuses them).
+   */
+  chatTemplate?: string;
   /** The vLLM version this model's engine runs; `citadel-llm sim` answers as it unless --vllm-version says otherwise. */
   vllmVersion?: string;
   /** vLLM's `--max-logprobs` (default 20): more logprobs per token is a 400. */

@@ -3,6 +3,8 @@ import { join } from 'node:path';
 import { compareVersions, VllmCommandBuilder } from '../../src/services/core/service-manager/vllm-command-builder';
 import { loadModel, removeTempDirs, tempDir } from './helpers';
 
+const REPO_CONFIG = join(__dirname, '..', '..', 'config');
+
 afterAll(removeTempDirs);
 
 const common = (port: number) => ['--host', '127.0.0.1', '--port', String(port)];
@@ -25,6 +27,8 @@ describe('VllmCommandBuilder: the shipped configurations', () => {
       // config/services/mixtral-8x7b.yaml engine.vllm: auto tool choice with Mistral's parser.
       '--enable-auto-tool-choice',
       '--tool-call-parser', 'mistral',
+      // Its tool-aware chat template, shipped in config/templates, as an absolute path.
+      '--chat-template', join(REPO_CONFIG, 'templates', 'mixtral-8x7b-tools.jinja'),
     ]);
   });
 

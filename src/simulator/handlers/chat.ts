@@ -27,7 +27,8 @@ export async function handleChat(ctx: SimContext, req: IncomingMessage, res: Ser
   // serving_chat.py checks this right after the model, before the prompt is rendered.
   if (r.toolRequest?.choice === 'auto' && !(model.enableAutoToolChoice && model.toolCallParser)) throw AUTO_TOOL_CHOICE_DISABLED;
   const tokenizer = engine.tokenizer;
-  const promptTokens = tokenizer.countChat(r.messages);
+  // vLLM hands the request's tools to the chat template (serving_chat.py), which may render them.
+  const promptTokens = tokenizer.countChat(r.messages, true, Array.isArray(body.tools) ? body.tools : undefined);
   // vLLM's chat path appends the exception's cause (None) to context-length messages.
   const maxTokens = resolveMaxTokens(model, promptTokens, r.maxTokens, ' None');
   checkSampling(r, maxTokens, model.maxLogprobs ?? DEFAULT_MAX_LOGPROBS);
