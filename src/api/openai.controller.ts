@@ -93,11 +93,15 @@ export class OpenAIController {
   /**
    * Retrieve and cancel name no model in a body. A stored response lives in the engine that made
    * it: a model's port asks its own engine; the gateway asks the engine of `?model=` when given,
-   * else each model's engine in turn and relays the first answer that is not a 404.
+   * else the model it saw make the response, else each model's engine in turn and relays the
+   * first answer that is not a 404.
    */
   private async forwardStored(spec: ForwardedEndpoint, id: string, name: unknown, req: FastifyRequest, reply: FastifyReply): Promise<void> {
     if (name !== undefined && typeof name !== 'string') throw ApiError.invalid('Invalid request: model must be a string.', 'model');
-    const candidates: readonly ModelService[] = name || this.router.models.length === 1 ? [this.router.resolve(name)] : this.router.models;
+    const named: readonly ModelService[] = name || this.router.models.length === 1 ? [this.router.resolve(name)] : this.router.models;
+    // A response this process saw made is asked of its model only (and there of its replica).
+    const maker = named.length > 1 ? named.find((m) => m.storedResponses.holder(id) !== undefined) : undefined;
+    const candidates = maker ? [maker] : named;
     // An empty id (`/v1/responses/`) names nothing: vLLM has no such route either.
     if (!id) throw new ApiError(404, 'Not Found', 'invalid_request_error', 'not_found');
     const path = enginePath(spec, { id });

@@ -19,6 +19,34 @@ import { ModelDirectory } from './model-directory';
 interface Target {
   method: 'GET' | 'POST';
   path: string;
+  /** The replica that holds what the request names (a stored response), when known. */
+  replica?: string;
+}
+
+/**
+ * The stored response a Responses request names: `previous_response_id` of a create, or the id
+ * in the path of a retrieve or cancel (`/v1/responses/{id}[/cancel]`, encoded by enginePath).
+ */
+/** The first `"id"` string in a Responses answer's text, unescaped. */
+function responseIdIn(text: string): string | undefined {
+  const raw = RESPONSE_ID.exec(text)?.[1];
+  if (raw === undefined) return undefined;
+  try {
+    return JSON.parse(`"${raw}"`) as string;
+  } catch {
+    return undefined;
+  }
+}
+
+function storedResponseId(method: 'GET' | 'POST', path: string, body: Record<string, any>): string | undefined {
+  if (method === 'POST' && path === '/v1/responses') return typeof body.previous_response_id === 'string' ? body.previous_response_id : undefined;
+  const segment = path.split('/')[3];
+  if (!segment) return undefined;
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    return undefined;
+  }
 }
 
 /** Events merged into one write when a model sets no `response_chunk_size`. */
@@ -28,6 +56,10 @@ const DEFAULT_MERGED_EVENTS = 16;
 const USAGE_OPTION_ENDPOINTS: ReadonlySet<Endpoint> = new Set(['chat_completions', 'completions']);
 
 const PROMPT_TOKENS = /"prompt_tokens":\s*(\d+)/;
+/** A Responses answer's id: the first "id" of the response object (or of response.created's `response`). */
+const RESPONSE_ID = /"id"\s*:\s*"((?:[^"\\]|\\.){1,256})"/;
+/** Bytes of a Responses stream searched for its id (response.created comes first). */
+const RESPONSE_ID_WINDOW = 4096;
 const COMPLETION_TOKENS = /"completion_tokens":\s*(\d+)/;
 
 /**
@@ -69,6 +101,11 @@ export class CompletionForwarder {
     const stream = body.stream === true;
     // A LoRA adapter of this model (a name from its config): it reaches the engine as named.
     const adapter = model.adapterNamed(body.model);
+    // A stored response is asked of the replica that made it (create with previous_response_id,
+    // retrieve, cancel); a new one is remembered with the replica that made it.
+    const storedId = endpoint === 'responses' ? storedResponseId(method, path, body) : undefined;
+    const holder = storedId === undefined ? undefined : model.storedResponses.holder(storedId);
+    const creates = endpoint === 'responses' && method === 'POST' && path === '/v1/responses';
     // Every stream's tokens are counted: the engine is asked for usage even when the client
     // did not ask, and the usage chunk is then kept from the client.
     // Only chat and completions streams carry OpenAI's `stream_options` (Responses streams end
@@ -98,7 +135,7 @@ export class CompletionForwarder {
     let settledByStream = false;
     try {
       const upstreamBody = addUsage ? { ...body, stream_options: { ...(body.stream_options ?? {}), include_usage: true } } : body;
-      const { upstream, answeredBy } = await this.callWithFallbacks(model, adapter, { method, path }, upstreamBody, addUsage ? undefined : raw, abort.signal, stream, record.id);
+      const { upstream, answeredBy } = await this.callWithFallbacks(model, adapter, { method, path, replica: holder }, upstreamBody, addUsage ? undefined : raw, abort.signal, stream, record.id);
       record.model = answeredBy.id;
       // Which model answered: this one, or one of its fallbacks; the request id is ours.
       const headers: Record<string, string> = { ...upstream.headers, 'x-citadel-model': answeredBy.id };
@@ -106,12 +143,17 @@ export class CompletionForwarder {
       if (stream && upstream.status === 200 && upstream.contentType.startsWith('text/event-stream')) {
         status = 200;
         settledByStream = true;
-        return { kind: 'stream', headers, noDelay: model.config.realtime?.low_latency_mode ?? true, events: this.relay(model, adapter, upstream, signal, abort, started, addUsage, endpoint, record, settle) };
+        const remember = creates ? (id: string) => answeredBy.storedResponses.remember(id, upstream.upstream) : undefined;
+        return { kind: 'stream', headers, noDelay: model.config.realtime?.low_latency_mode ?? true, events: this.relay(model, adapter, upstream, signal, abort, started, addUsage, endpoint, record, settle, remember) };
       }
       // Not a stream (or vLLM refused the stream with a JSON error): relay status and body.
       const answer = await readBody(upstream.body);
       status = upstream.status;
       if (status === 200) this.countUsage(model, answer, record, adapter);
+      if (status === 200 && creates) {
+        const id = responseIdIn(answer.subarray(0, RESPONSE_ID_WINDOW).toString('utf8'));
+        if (id) answeredBy.storedResponses.remember(id, upstream.upstream);
+      }
       return { kind: 'json', status, headers: { ...headers, 'content-type': upstream.contentType || 'application/json' }, body: answer };
     } catch (error) {
       if (abort.signal.reason instanceof ShuttingDown) {
@@ -170,7 +212,7 @@ export class CompletionForwarder {
 
   private async call(model: ModelService, target: Target, payload: Buffer | string | undefined, signal: AbortSignal, stream: boolean, requestId: string): Promise<EngineReply> {
     try {
-      return await model.engine.call({ method: target.method, path: target.path, body: payload, signal, stream, requestId: requestId || undefined });
+      return await model.engine.call({ method: target.method, path: target.path, body: payload, signal, stream, requestId: requestId || undefined, replica: target.replica });
     } catch (error) {
       if (!(error instanceof EngineFailure)) throw error;
       // A client that left, or a resource this process lacks, is not the engine's fault.
@@ -190,6 +232,8 @@ export class CompletionForwarder {
     endpoint: Endpoint,
     record: RequestRecord,
     settle: () => void,
+    /** Takes the id of the response a Responses stream creates (from its response.created event). */
+    remember?: (id: string) => void,
   ): AsyncGenerator<Buffer, void, undefined> {
     const realtime = model.config.realtime;
     const metrics = model.metrics;
@@ -197,8 +241,9 @@ export class CompletionForwarder {
     let lastChunkAt = -1;
     let outcome = 'upstream_failed' as StreamOutcome;
     metrics.streamStarted();
+    let seen = remember ? '' : undefined;
     try {
-      yield* this.streamer.relay(upstream, {
+      for await (const buffer of this.streamer.relay(upstream, {
         signal,
         upstreamAbort: abort,
         maxMergedEvents: realtime?.response_chunk_size ?? DEFAULT_MERGED_EVENTS,
@@ -220,7 +265,16 @@ export class CompletionForwarder {
           },
           end: (o) => (outcome = o),
         },
-      });
+      })) {
+        // Until the id is found, in the stream's first few KB only.
+        if (seen !== undefined) {
+          seen += buffer.toString('utf8');
+          const id = responseIdIn(seen);
+          if (id) remember!(id);
+          if (id || seen.length > RESPONSE_ID_WINDOW) seen = undefined;
+        }
+        yield buffer;
+      }
     } finally {
       metrics.streamEnded(outcome);
       if (outcome === 'upstream_failed' || outcome === 'idle_timeout') metrics.upstreamError(outcome === 'idle_timeout' ? 'stream_idle' : 'stream_broken');

@@ -6,6 +6,7 @@ import { processCpuSeconds, processRssBytes } from '../../monitoring/process-sta
 import { EngineFailure } from '../core/vllm-engine/engine-failure';
 import { engineFailureToApiError } from '../core/vllm-engine/engine-failure-to-api-error';
 import { readBody } from '../core/vllm-engine/read-body';
+import { ReplicaAffinity } from '../core/vllm-engine/replica-affinity';
 import { VllmEngine } from '../core/vllm-engine/vllm-engine';
 import { Admission } from './admission';
 
@@ -37,6 +38,8 @@ export class ModelService implements OnApplicationShutdown {
   private lastCpu?: { at: number; seconds: number };
   /** When this service started (Unix seconds): the `created` of its /v1/models entry. */
   readonly createdAt = Math.floor(Date.now() / 1000);
+  /** Which of its engine's replicas holds each stored response (the model port and the gateway share it). */
+  readonly storedResponses = new ReplicaAffinity();
 
   constructor(
     readonly config: ModelServiceConfig,
