@@ -10,6 +10,7 @@ import { readBody } from '../services/core/vllm-engine/read-body';
 import { EngineReply } from '../services/core/vllm-engine/vllm-engine';
 import { isResponsesFinalEvent } from '../services/streaming/sse-event-splitter';
 import { ResponseStreamer } from '../services/streaming/response-streamer';
+import { ResponsesFailure } from '../services/streaming/responses-failure';
 import { StreamOutcome } from '../services/streaming/stream-outcome';
 import { Answer } from './answer';
 import { InFlightRequests } from './in-flight-requests';
@@ -55,12 +56,13 @@ const DEFAULT_MERGED_EVENTS = 16;
 /** Endpoints whose streams take `stream_options.include_usage`. */
 const USAGE_OPTION_ENDPOINTS: ReadonlySet<Endpoint> = new Set(['chat_completions', 'completions']);
 
-const PROMPT_TOKENS = /"prompt_tokens":\s*(\d+)/;
+/** Chat and completions count prompt/completion tokens; Responses input/output tokens. */
+const PROMPT_TOKENS = /"(?:prompt|input)_tokens":\s*(\d+)/;
 /** A Responses answer's id: the first "id" of the response object (or of response.created's `response`). */
 const RESPONSE_ID = /"id"\s*:\s*"((?:[^"\\]|\\.){1,256})"/;
-/** Bytes of a Responses stream searched for its id (response.created comes first). */
+/** Bytes of a Responses answer searched for its id (it comes first). */
 const RESPONSE_ID_WINDOW = 4096;
-const COMPLETION_TOKENS = /"completion_tokens":\s*(\d+)/;
+const COMPLETION_TOKENS = /"(?:completion|output)_tokens":\s*(\d+)/;
 
 /**
  * The hot path from a validated request to the engine and back: context check, admission,
@@ -241,7 +243,10 @@ export class CompletionForwarder {
     let lastChunkAt = -1;
     let outcome = 'upstream_failed' as StreamOutcome;
     metrics.streamStarted();
-    let seen = remember ? '' : undefined;
+    // A Responses stream: its response.created event gives the id to remember and the response
+    // object a failure event ends it with.
+    const responses = endpoint === 'responses' ? new ResponsesFailure() : undefined;
+    let remembered = remember === undefined;
     try {
       for await (const buffer of this.streamer.relay(upstream, {
         signal,
@@ -249,13 +254,15 @@ export class CompletionForwarder {
         maxMergedEvents: realtime?.response_chunk_size ?? DEFAULT_MERGED_EVENTS,
         firstEventTimeoutMs: model.config.engine.timeouts.first_token_ms - (performance.now() - started),
         dropUsageChunk,
-        isFinalEvent: endpoint === 'responses' ? isResponsesFinalEvent : undefined,
+        isFinalEvent: responses ? isResponsesFinalEvent : undefined,
+        failureEvent: responses ? (message) => responses.event(message) : undefined,
         idleTimeoutMs: realtime ? realtime.connection_timeout_seconds * 1000 : model.config.engine.timeouts.idle_ms,
         observer: {
           firstEvent: () => metrics.firstToken((performance.now() - started) / 1000),
           event: (bytes, events) => {
             const now = performance.now();
             metrics.chunk(bytes, events, lastChunkAt < 0 ? -1 : (now - lastChunkAt) / 1000);
+            responses?.relayed(events);
             lastChunkAt = now;
           },
           usage: (u) => {
@@ -266,12 +273,10 @@ export class CompletionForwarder {
           end: (o) => (outcome = o),
         },
       })) {
-        // Until the id is found, in the stream's first few KB only.
-        if (seen !== undefined) {
-          seen += buffer.toString('utf8');
-          const id = responseIdIn(seen);
-          if (id) remember!(id);
-          if (id || seen.length > RESPONSE_ID_WINDOW) seen = undefined;
+        responses?.watch(buffer);
+        if (!remembered && responses?.responseId !== undefined) {
+          remember!(responses.responseId);
+          remembered = true;
         }
         yield buffer;
       }
