@@ -9,6 +9,7 @@ describe('parseFaultHeader', () => {
     expect(parseFaultHeader('hang-before-headers')).toEqual([{ kind: 'hang-before-headers' }]);
     expect(parseFaultHeader('fail-after-3')).toEqual([{ kind: 'fail', afterTokens: 3 }]);
     expect(parseFaultHeader('die-after-7')).toEqual([{ kind: 'die', afterTokens: 7 }]);
+    expect(parseFaultHeader('stall-after-4')).toEqual([{ kind: 'stall', afterTokens: 4 }]);
     expect(parseFaultHeader('slow-250, die-after-2')).toEqual([
       { kind: 'slow', ms: 250 },
       { kind: 'die', afterTokens: 2 },

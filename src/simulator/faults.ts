@@ -1,7 +1,7 @@
 /**
  * Fault injection: the server-wide settings (CLI flags, POST /admin/faults, setFaults()) and the
  * per-request header `X-Sim-Fault: error-429|error-500|error-503|hang|hang-before-headers|
- * die-after-<K>|fail-after-<K>|slow-<ms>` (several may be given, comma-separated). All are off by
+ * die-after-<K>|fail-after-<K>|stall-after-<K>|slow-<ms>` (several may be given, comma-separated). All are off by
  * default.
  *
  * - `hang` is what a stuck vLLM does: a stream gets its 200 and SSE headers at once (vLLM sends
@@ -11,6 +11,8 @@
  * - `die-after-<K>` drops the connection after K tokens (the process died).
  * - `fail-after-<K>` is an engine error after K tokens, ended as vLLM's stream generator ends it
  *   (serving_chat.py / serving_completion.py: an error event, then `data: [DONE]`).
+ * - `stall-after-<K>` sends K tokens, then nothing more while the request stays running (an engine
+ *   stuck mid-generation: what the relay's idle timer is for).
  */
 import { createRng } from './prng';
 import type { FaultSettings } from './types';
@@ -23,6 +25,7 @@ export const DEFAULT_FAULTS: Readonly<FaultSettings> = Object.freeze({
   hangBeforeHeaders: false,
   dieAfterTokens: 0,
   failAfterTokens: 0,
+  stallAfterTokens: 0,
   engineDead: false,
 });
 
@@ -50,6 +53,7 @@ export function faultProblems(input: unknown): string[] {
         break;
       case 'dieAfterTokens':
       case 'failAfterTokens':
+      case 'stallAfterTokens':
         if (typeof v !== 'number' || !Number.isInteger(v) || v < 0) problems.push(`${key} must be an integer >= 0`);
         break;
       default:
@@ -65,6 +69,7 @@ export type RequestFault =
   | { kind: 'hang-before-headers' }
   | { kind: 'die'; afterTokens: number }
   | { kind: 'fail'; afterTokens: number }
+  | { kind: 'stall'; afterTokens: number }
   | { kind: 'slow'; ms: number };
 
 /** Parses an X-Sim-Fault header value; null when any part is not understood. */
@@ -84,6 +89,8 @@ export function parseFaultHeader(value: string): RequestFault[] | null {
       faults.push({ kind: 'die', afterTokens: Number(m[1]) });
     } else if ((m = /^fail-after-(\d{1,9})$/.exec(part))) {
       faults.push({ kind: 'fail', afterTokens: Number(m[1]) });
+    } else if ((m = /^stall-after-(\d{1,9})$/.exec(part))) {
+      faults.push({ kind: 'stall', afterTokens: Number(m[1]) });
     } else if ((m = /^slow-(\d{1,9})$/.exec(part))) {
       faults.push({ kind: 'slow', ms: Number(m[1]) });
     } else {

@@ -38,6 +38,7 @@ function simCommand(): Command {
     .addOption(fault('--hang-before-headers', 'never answer generation requests at all, not even the status line (a stuck proxy in front of vLLM)'))
     .addOption(fault('--die-after <k>', 'drop the connection after k streamed tokens'))
     .addOption(fault('--fail-after <k>', "fail after k tokens as vLLM's engine does: a stream ends with its error event and [DONE]; a non-streaming request gets its 500"))
+    .addOption(fault('--stall-after <k>', 'after k tokens send nothing more and keep the request running, as an engine stuck mid-generation'))
     .addOption(fault('--dead', 'engine dead: 503 everywhere'))
     .helpOption('-h, --help', 'show this help')
     .helpCommand(false)
@@ -184,6 +185,8 @@ function parseArgs(argv: readonly string[]): ParsedArgs {
   if (dieAfter !== undefined) a.faults.dieAfterTokens = number('--die-after', dieAfter, (n) => Number.isInteger(n) && n >= 0, 'an integer >= 0');
   const failAfter = str('failAfter');
   if (failAfter !== undefined) a.faults.failAfterTokens = number('--fail-after', failAfter, (n) => Number.isInteger(n) && n >= 0, 'an integer >= 0');
+  const stallAfter = str('stallAfter');
+  if (stallAfter !== undefined) a.faults.stallAfterTokens = number('--stall-after', stallAfter, (n) => Number.isInteger(n) && n >= 0, 'an integer >= 0');
   return a;
 }
 

@@ -13,6 +13,7 @@
 import { SimulatorError, FieldProblem } from './errors';
 import { pyJsonDumps } from './py-json';
 import { createRng, mix32 } from './prng';
+import { schemaInPrompt } from './prompt-schema';
 import { stringFromPattern, valueFromSchema } from './schema-values';
 import type { VersionFeatures } from './vllm-version';
 
@@ -165,6 +166,7 @@ export function readOutputConstraint(body: JsonObject, features: VersionFeatures
   return null;
 }
 
+/** The generic object of a json_object answer whose prompt names no schema (a heuristic, see jsonObjectText). */
 const JSON_OBJECT_SCHEMA = {
   type: 'object',
   properties: { answer: { type: 'string' }, confidence: { type: 'number', minimum: 0, maximum: 1 }, tags: { type: 'array', items: { type: 'string' } } },
@@ -172,16 +174,35 @@ const JSON_OBJECT_SCHEMA = {
 };
 
 /**
+ * json_object: vLLM allows any JSON object; the simulated model writes one that follows the JSON
+ * Schema written in the prompt (prompt-schema.ts), else a small object of its own shape. Both are
+ * heuristics standing in for what a model would choose to write.
+ */
+function jsonObjectText(promptTexts: readonly string[], seed: number): string {
+  const schema = schemaInPrompt(promptTexts);
+  if (schema) {
+    try {
+      const value = valueFromSchema(schema, seed);
+      // The grammar only allows an object: a schema whose root resolves to anything else is not followed.
+      if (typeof value === 'object' && value !== null && !Array.isArray(value)) return pyJsonDumps(value);
+    } catch {
+      // A schema the faker cannot follow: the model still writes an object.
+    }
+  }
+  return pyJsonDumps(valueFromSchema(JSON_OBJECT_SCHEMA, seed));
+}
+
+/**
  * The complete text the simulated model writes under `c`, deterministic for `seed`. JSON is written
  * as Python's json.dumps writes it, a plausible model style (vLLM allows any JSON whitespace).
- * `json_object` has no schema: the simulator writes a small object of its own shape (a heuristic).
+ * `promptTexts` (the messages' or the prompt's text) matter to json_object only.
  */
-export function constrainedText(c: OutputConstraint, seed: number): string {
+export function constrainedText(c: OutputConstraint, seed: number, promptTexts: readonly string[] = []): string {
   switch (c.kind) {
     case 'json':
       return pyJsonDumps(valueFromSchema(c.schema, seed));
     case 'json_object':
-      return pyJsonDumps(valueFromSchema(JSON_OBJECT_SCHEMA, seed));
+      return jsonObjectText(promptTexts, seed);
     case 'regex':
       try {
         return stringFromPattern(c.pattern, seed);

@@ -91,6 +91,12 @@ export interface FaultSettings {
    * EngineDeadError's message, then [DONE]); a non-streaming request gets vLLM's 500.
    */
   failAfterTokens: number;
+  /**
+   * > 0: after K token chunks the request stalls: nothing more is sent, the connection stays open
+   * and the request keeps its place in the running set (a vLLM engine stuck mid-generation).
+   * Non-streaming, the answer never comes. The client leaving aborts it.
+   */
+  stallAfterTokens: number;
   /** 503 everywhere (except /metrics and /admin/faults), /health 503. */
   engineDead: boolean;
 }

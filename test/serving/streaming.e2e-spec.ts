@@ -73,9 +73,17 @@ describe('SSE streaming', () => {
   });
 
   it('aborts the upstream request when the client disconnects mid-stream from a Responses stream (the same forwarding path)', async () => {
+    // vLLM's Responses API has no ignore_eos, so a random answer may end within milliseconds: the
+    // engine stalls after 3 tokens instead, keeping the request running until someone leaves.
+    await setFaults(engine, { stallAfterTokens: 3 });
     await new Promise<void>((resolve, reject) => {
       const req = request(`${url}/v1/responses`, { method: 'POST', headers: { 'content-type': 'application/json' } }, (res) => {
-        res.once('data', () => {
+        let received = '';
+        res.setEncoding('utf8');
+        res.on('data', (chunk: string) => {
+          received += chunk;
+          if (!received.includes('response.output_text.delta')) return;
+          res.removeAllListeners('data');
           engineMetric(engine, 'vllm:num_requests_running')
             .then((running) => {
               expect(running).toBe(1);

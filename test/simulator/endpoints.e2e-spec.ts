@@ -79,6 +79,7 @@ describe('simulator endpoints', () => {
       hangBeforeHeaders: false,
       dieAfterTokens: 0,
       failAfterTokens: 0,
+      stallAfterTokens: 0,
       engineDead: false,
     });
     const set = await post(sim.url, '/admin/faults', { errorRate: 0.25, errorStatus: 429 });

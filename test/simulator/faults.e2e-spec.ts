@@ -1,8 +1,8 @@
 /**
  * Fault injection: error rate, slow start, hang (vLLM's: headers then nothing), hang-before-headers
  * (a stuck proxy's), die-after, fail-after (vLLM's mid-stream error: the error event then [DONE],
- * as serving_chat.py's and serving_completion.py's stream generators end), engine dead, and the
- * X-Sim-Fault header.
+ * as serving_chat.py's and serving_completion.py's stream generators end), stall-after (K tokens,
+ * then nothing while the request stays running), engine dead, and the X-Sim-Fault header.
  */
 import type { RunningSimulator } from '../../src/simulator/types';
 import { chatBody, get, metricValue, openRequest, post, SERVED, startTestSimulator, waitFor } from './helpers';
@@ -108,6 +108,33 @@ describe('faults', () => {
 
     const plain = openRequest(sim.url, '/v1/completions', { prompt: 'x', max_tokens: 50, ignore_eos: true });
     await expect(plain.response).rejects.toThrow(/socket hang up|ECONNRESET/);
+  });
+
+  it('stall-after-K: K tokens, then nothing while the request stays running until the client leaves (chat, completions, Responses; streamed and not; by setting and by header)', async () => {
+    const running = async () => metricValue((await get(sim.url, '/metrics')).text, 'vllm:num_requests_running', { model_name: SERVED });
+    const cases: Array<[string, Record<string, unknown>, boolean]> = [
+      ['/v1/chat/completions', chatBody('x', { stream: true, max_tokens: 50, ignore_eos: true }), true],
+      ['/v1/completions', { prompt: 'x', stream: true, max_tokens: 50, ignore_eos: true }, true],
+      ['/v1/responses', { model: SERVED, input: 'x', stream: true, max_output_tokens: 50 }, true],
+      ['/v1/chat/completions', chatBody('x', { max_tokens: 50, ignore_eos: true }), false],
+      ['/v1/responses', { model: SERVED, input: 'x', max_output_tokens: 50 }, false],
+    ];
+    for (const [index, [path, body, stream]] of cases.entries()) {
+      const bySetting = index % 2 === 0;
+      sim.setFaults({ stallAfterTokens: bySetting ? 2 : 0 });
+      const o = openRequest(sim.url, path, body, bySetting ? {} : { 'x-sim-fault': 'stall-after-2' });
+      await waitFor(async () => (await running()) === 1, `${path} running`);
+      if (stream) {
+        // Two token events arrive, and no more: the request stays running.
+        const tokens = () => o.received().split('\n\n').filter((e) => /"(content|text|delta)":"[^"]/.test(e) && !e.includes('"role"')).length;
+        await waitFor(() => tokens() === 2, `${path}: two token events`);
+        expect(o.received()).not.toContain('[DONE]');
+        expect(o.received()).not.toContain('response.completed');
+      }
+      expect(await running()).toBe(1);
+      o.req.destroy();
+      await waitFor(async () => (await running()) === 0, `${path}: the stalled request aborted`);
+    }
   });
 
   it('engine dead: 503 everywhere, /health 503; /metrics and /admin/faults still answer; revivable', async () => {

@@ -147,6 +147,24 @@ describe('POST /v1/responses (store off, vLLM default)', () => {
     expect(bg.json.error.message).toContain('VLLM_ENABLE_RESPONSES_API_STORE=1');
   });
 
+  it("an id that does not begin with resp_ is vLLM's 400 before any lookup (_make_invalid_id_error): retrieve, cancel, previous_response_id", async () => {
+    const invalid = { error: { message: "Invalid 'response_id': 'abc'. Expected an ID that begins with 'resp'.", type: 'invalid_request_error', param: null, code: 400 } };
+    for (const r of [
+      await get(sim.url, '/v1/responses/abc'),
+      await post(sim.url, '/v1/responses/abc/cancel', {}),
+      await post(sim.url, '/v1/responses', { input: 'y', previous_response_id: 'abc' }),
+    ]) {
+      expect(r.status).toBe(400);
+      expect(r.json).toEqual(invalid);
+    }
+  });
+
+  it("include: values outside ResponsesRequest's literals are pydantic's 400 (protocol.py)", async () => {
+    const r = await post(sim.url, '/v1/responses', { input: 'y', include: ['reasoning.encrypted_content', 'web_search_call.results'] });
+    expect(r.status).toBe(400);
+    expect(r.json.error.message).toContain("('body', 'include', 1)");
+  });
+
   it("errors as vLLM 0.11 gives them: function tools without Harmony, background without store, json_object, bad sampling", async () => {
     const tools = await post(sim.url, '/v1/responses', {
       input: 'weather?',

@@ -117,10 +117,10 @@ describe('runSimCommand', () => {
     }
   });
 
-  it('--hang, --hang-before-headers, --die-after and --fail-after reach the server', async () => {
-    const run = await runUntilReady(['--model', 'test-model', '--port', '0', '--hang', '--hang-before-headers', '--die-after', '4', '--fail-after', '6', '--speed', '50']);
+  it('--hang, --hang-before-headers, --die-after, --fail-after and --stall-after reach the server', async () => {
+    const run = await runUntilReady(['--model', 'test-model', '--port', '0', '--hang', '--hang-before-headers', '--die-after', '4', '--fail-after', '6', '--stall-after', '8', '--speed', '50']);
     try {
-      expect((await get(run.ready.url, '/admin/faults')).json).toMatchObject({ hang: true, hangBeforeHeaders: true, dieAfterTokens: 4, failAfterTokens: 6 });
+      expect((await get(run.ready.url, '/admin/faults')).json).toMatchObject({ hang: true, hangBeforeHeaders: true, dieAfterTokens: 4, failAfterTokens: 6, stallAfterTokens: 8 });
     } finally {
       expect(await run.stop()).toBe(0);
     }

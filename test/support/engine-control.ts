@@ -6,7 +6,7 @@ export async function setFaults(engineUrl: string, faults: Record<string, unknow
   if (!res.ok) throw new Error(`setting faults failed: ${res.status} ${await res.text()}`);
 }
 
-export const NO_FAULTS = { errorRate: 0, hang: false, hangBeforeHeaders: false, dieAfterTokens: 0, failAfterTokens: 0, engineDead: false, slowStartSeconds: 0 };
+export const NO_FAULTS = { errorRate: 0, hang: false, hangBeforeHeaders: false, dieAfterTokens: 0, failAfterTokens: 0, stallAfterTokens: 0, engineDead: false, slowStartSeconds: 0 };
 
 /** The value of a vLLM gauge or counter on the engine (summed over its series). */
 export async function engineMetric(engineUrl: string, name: string): Promise<number> {

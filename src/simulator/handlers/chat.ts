@@ -8,6 +8,7 @@ import { answeringModel, resolveEngine, SimContext } from '../sim-context';
 import { constrainedText } from '../structured-output';
 import { planChoice } from '../text-generator';
 import type { ChatTurn } from '../tokenizer';
+import { chatIdsWithTools } from '../tokenizers/tool-prompt';
 import { planToolText } from '../tools/tool-output';
 import { AUTO_TOOL_CHOICE_DISABLED } from '../tools/tool-request';
 import { outputSeed, requestId, resolveFaults, resolveMaxTokens, runGeneration } from './generation';
@@ -27,8 +28,8 @@ export async function handleChat(ctx: SimContext, req: IncomingMessage, res: Ser
   // serving_chat.py checks this right after the model, before the prompt is rendered.
   if (r.toolRequest?.choice === 'auto' && !(model.enableAutoToolChoice && model.toolCallParser)) throw AUTO_TOOL_CHOICE_DISABLED;
   const tokenizer = engine.tokenizer;
-  // vLLM hands the request's tools to the chat template (serving_chat.py), which may render them.
-  const promptTokens = tokenizer.countChat(r.messages, true, Array.isArray(body.tools) ? body.tools : undefined);
+  // The tools are part of the prompt vLLM's chat template renders (tokenizers/tool-prompt.ts).
+  const promptTokens = chatIdsWithTools(tokenizer, r.messages, true, false, body.tools).length;
   // vLLM's chat path appends the exception's cause (None) to context-length messages.
   const maxTokens = resolveMaxTokens(model, promptTokens, r.maxTokens, ' None');
   checkSampling(r, maxTokens, model.maxLogprobs ?? DEFAULT_MAX_LOGPROBS);
@@ -49,13 +50,14 @@ export async function handleChat(ctx: SimContext, req: IncomingMessage, res: Ser
     tokenPieces: (text: string) => tokenizer.pieces(text),
     eosText: tokenizer.family.eosToken,
   };
+  const promptTexts = r.messages.map((m) => m.content);
   const lastRole = r.messages.length > 0 ? r.messages[r.messages.length - 1].role : null;
   const choices: ChatChoicePlan[] = Array.from({ length: r.n }, (_, i) => {
     const choiceSeed = mix32(seed, i);
     // A named or required tool choice constrains the output to the tools' schemas, over any response_format.
     const tools = r.toolRequest ? planToolText(r.toolRequest, choiceSeed, lastRole, params.tokenPieces) : null;
     if (tools) return { plan: planChoice(params, i, tools.pieces), tools };
-    const fixed = r.constraint ? tokenizer.pieces(constrainedText(r.constraint, choiceSeed)) : undefined;
+    const fixed = r.constraint ? tokenizer.pieces(constrainedText(r.constraint, choiceSeed, promptTexts)) : undefined;
     return { plan: planChoice(params, i, fixed), tools: null };
   });
 

@@ -50,7 +50,7 @@ export async function handleCompletions(ctx: SimContext, req: IncomingMessage, r
         eosText: tokenizer.family.eosToken,
       };
       const index = promptIndex * r.n + i;
-      const fixed = r.constraint ? tokenizer.pieces(constrainedText(r.constraint, mix32(promptSeed, index))) : undefined;
+      const fixed = r.constraint ? tokenizer.pieces(constrainedText(r.constraint, mix32(promptSeed, index), [p.text])) : undefined;
       choices.push(planChoice(params, index, fixed));
       echo?.push({ text: p.text, tokens: (p.tokenIds ?? tokenizer.encode(p.text, true)).map((t) => tokenizer.tokenText(t)) });
     }

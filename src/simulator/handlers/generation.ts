@@ -68,6 +68,8 @@ export interface RequestFaults {
   dieAfterTokens: number;
   /** 0 = off. */
   failAfterTokens: number;
+  /** 0 = off. */
+  stallAfterTokens: number;
   slowMs: number;
 }
 
@@ -80,7 +82,7 @@ const INJECTED_MESSAGES: Record<429 | 500 | 503, string> = {
 /** str(EngineDeadError()) in vLLM (v1/engine/exceptions.py): what a failing engine reports. */
 export const ENGINE_DEAD_MESSAGE = 'EngineCore encountered an issue. See stack trace (above) for the root cause.';
 
-const FAULT_HEADER_FORMS = 'error-429|error-500|error-503|hang|hang-before-headers|die-after-<K>|fail-after-<K>|slow-<ms>';
+const FAULT_HEADER_FORMS = 'error-429|error-500|error-503|hang|hang-before-headers|die-after-<K>|fail-after-<K>|stall-after-<K>|slow-<ms>';
 
 /** Server-wide faults merged with the request's X-Sim-Fault header; throws the injected error, if any. */
 export function resolveFaults(ctx: SimContext, req: IncomingMessage): RequestFaults {
@@ -90,6 +92,7 @@ export function resolveFaults(ctx: SimContext, req: IncomingMessage): RequestFau
     hangBeforeHeaders: settings.hangBeforeHeaders,
     dieAfterTokens: settings.dieAfterTokens,
     failAfterTokens: settings.failAfterTokens,
+    stallAfterTokens: settings.stallAfterTokens,
     slowMs: 0,
   };
   const header = req.headers['x-sim-fault'];
@@ -103,6 +106,7 @@ export function resolveFaults(ctx: SimContext, req: IncomingMessage): RequestFau
       if (f.kind === 'hang-before-headers') faults.hangBeforeHeaders = true;
       if (f.kind === 'die') faults.dieAfterTokens = f.afterTokens;
       if (f.kind === 'fail') faults.failAfterTokens = f.afterTokens;
+      if (f.kind === 'stall') faults.stallAfterTokens = f.afterTokens;
       if (f.kind === 'slow') faults.slowMs += f.ms;
     }
   }
@@ -177,6 +181,7 @@ export function runGeneration(ctx: SimContext, res: ServerResponse, spec: Genera
   let tokensSent = 0;
   const dieAfter = faults.dieAfterTokens;
   const failAfter = faults.failAfterTokens;
+  const stallAfter = faults.stallAfterTokens;
 
   const format = spec.stream ? new StreamFormatter(spec.kind, spec.id, spec.created, spec.modelName) : null;
   let job: Job | null = null;
@@ -206,6 +211,8 @@ export function runGeneration(ctx: SimContext, res: ServerResponse, spec: Genera
       for (const c of choices) if (c.deltas.length > step) tokensSent += 1;
       if (dieAfter > 0 && tokensSent >= dieAfter) die();
       else if (failAfter > 0 && tokensSent >= failAfter) fail('');
+      // A stalled job stays paused (and running) until the client leaves.
+      else if (stallAfter > 0 && tokensSent >= stallAfter) return false;
       return !ended;
     }
     let out = step === 0 ? output.streamHead(format) : '';
@@ -224,6 +231,11 @@ export function runGeneration(ctx: SimContext, res: ServerResponse, spec: Genera
       }
       if (failAfter > 0 && tokensSent >= failAfter) {
         fail(out);
+        return false;
+      }
+      if (stallAfter > 0 && tokensSent >= stallAfter) {
+        // Send exactly K token chunks, then nothing: the job stays paused (and running) until the client leaves.
+        res.write(out);
         return false;
       }
     }

@@ -28,6 +28,11 @@ function notFound(id: string): SimulatorError {
   return invalidRequest(404, `Response with id '${id}' not found.`);
 }
 
+/** _make_invalid_id_error: every response id vLLM looks up must begin with "resp_" (a 400, checked before the store). */
+function checkResponseId(id: string): void {
+  if (!id.startsWith('resp_')) throw invalidRequest(400, `Invalid 'response_id': '${id}'. Expected an ID that begins with 'resp'.`);
+}
+
 /** _construct_input_messages: instructions, the previous turn's messages and output, then the input. */
 function inputMessages(ctx: SimContext, r: ResponsesRequest, prev: StoredResponse | null): ChatTurn[] {
   const messages: ChatTurn[] = [];
@@ -108,6 +113,7 @@ export async function handleCreateResponse(ctx: SimContext, req: IncomingMessage
   }
   let prev: StoredResponse | null = null;
   if (r.previousResponseId !== null) {
+    checkResponseId(r.previousResponseId);
     prev = ctx.responses.get(r.previousResponseId) ?? null;
     if (!prev) throw notFound(r.previousResponseId);
   }
@@ -125,6 +131,14 @@ export async function handleCreateResponse(ctx: SimContext, req: IncomingMessage
   const temperature = r.temperature ?? 1.0;
   const topP = r.topP ?? 1.0;
   checkSampling(temperature, topP, maxTokens);
+  if (r.includeLogprobs) {
+    // vLLM 0.11 returns output_text logprobs then; the simulator does not imitate them on this endpoint.
+    throw new SimulatorError(
+      400,
+      'The vLLM simulator does not imitate Responses API logprobs (include "message.output_text.logprobs"); a real vLLM returns them.',
+      'BadRequestError',
+    );
+  }
   if (r.textFormat === 'json_object') {
     // Raised outside vLLM's ValueError handler: FastAPI's 500 with the exception text.
     throw new SimulatorError(500, 'json_object is not supported', 'Internal Server Error');
@@ -215,7 +229,8 @@ function answerResponse(
         res.destroy();
         return false;
       }
-      return true;
+      // stall-after-K: the job stays paused (and running) until the client leaves.
+      return !(run.faults.stallAfterTokens > 0 && generated >= run.faults.stallAfterTokens);
     },
     () => {
       if (ended) return;
@@ -259,6 +274,10 @@ function streamResponse(
         if (job) run.engine.scheduler.abort(job);
         res.write(chunk, () => res.destroy());
         return false;
+      }
+      if (run.faults.stallAfterTokens > 0 && sent >= run.faults.stallAfterTokens) {
+        res.write(chunk);
+        return false; // stalled: paused (and running) until the client leaves
       }
       if (res.write(chunk)) return true;
       res.once('drain', () => {
@@ -317,6 +336,7 @@ function responseId(req: IncomingMessage): { id: string; cancel: boolean } {
 /** GET /v1/responses/{id}: the stored response, or vLLM's 404 (always, while the store is off). */
 export function handleRetrieveResponse(ctx: SimContext, req: IncomingMessage, res: ServerResponse): void {
   const { id } = responseId(req);
+  checkResponseId(id);
   const entry = ctx.responses.get(id);
   if (!entry) throw notFound(id);
   const query = new URLSearchParams((req.url ?? '').split('?')[1] ?? '');
@@ -329,6 +349,7 @@ export function handleRetrieveResponse(ctx: SimContext, req: IncomingMessage, re
 /** POST /v1/responses/{id}/cancel: only a background response still queued or in progress can be. */
 export function handleCancelResponse(ctx: SimContext, req: IncomingMessage, res: ServerResponse): void {
   const { id } = responseId(req);
+  checkResponseId(id);
   const entry = ctx.responses.get(id);
   if (!entry) throw notFound(id);
   if (entry.body.status !== 'queued' && entry.body.status !== 'in_progress') {

@@ -22,6 +22,8 @@ export interface ResponsesRequest {
   tools: unknown[];
   /** vLLM's request_id extra field; the response id. Default resp_<uuid hex>. */
   requestId: string | null;
+  /** include has "message.output_text.logprobs" (is_include_output_logprobs). */
+  includeLogprobs: boolean;
   /** `text.format.type` when given. */
   textFormat: string | null;
   /** `text.format.schema` of a json_schema format (vLLM constrains the output to it). */
@@ -43,6 +45,29 @@ export interface ResponsesRequest {
 }
 
 const TEXT_PARTS = new Set(['input_text', 'output_text', 'text']);
+
+/** ResponsesRequest.include's Literal values in vLLM 0.11; any other value is pydantic's literal_error. */
+const INCLUDABLE = [
+  'code_interpreter_call.outputs',
+  'computer_call_output.output.image_url',
+  'file_search_call.results',
+  'message.input_image.image_url',
+  'message.output_text.logprobs',
+  'reasoning.encrypted_content',
+];
+const INCLUDABLE_MSG = `Input should be ${INCLUDABLE.slice(0, -1).map((v) => `'${v}'`).join(', ')} or '${INCLUDABLE[INCLUDABLE.length - 1]}'`;
+
+function readInclude(v: unknown, problems: FieldProblem[]): string[] {
+  if (v === undefined || v === null) return [];
+  if (!Array.isArray(v)) {
+    problems.push({ type: 'list_type', loc: ['body', 'include'], msg: 'Input should be a valid list', input: v });
+    return [];
+  }
+  v.forEach((item: unknown, i) => {
+    if (typeof item !== 'string' || !INCLUDABLE.includes(item)) problems.push({ type: 'literal_error', loc: ['body', 'include', i], msg: INCLUDABLE_MSG, input: item });
+  });
+  return v.filter((item): item is string => typeof item === 'string');
+}
 
 function isObject(v: unknown): v is JsonObject {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -152,6 +177,7 @@ export function parseResponsesRequest(body: JsonObject): ResponsesRequest {
     previousResponseId: str('previous_response_id'),
     tools: Array.isArray(tools) ? tools : [],
     requestId: str('request_id'),
+    includeLogprobs: readInclude(body.include, problems).includes('message.output_text.logprobs'),
     textFormat: format,
     textSchema: isObject(text) && isObject(text.format) && isObject(text.format.schema) ? text.format.schema : null,
     echo: {

@@ -67,6 +67,11 @@ export class ModelTokenizer {
     this.bosId = bos.id;
   }
 
+  /** A template replaces the model's own (vLLM's --chat-template): it renders what it is given, tools included. */
+  get hasConfiguredTemplate(): boolean {
+    return this.chatTemplate !== this.family.chatTemplate.template;
+  }
+
   private vocab(): SentencePieceBpe {
     this.bpe ??= loadVocabulary(this.family.vocabulary);
     return this.bpe;

@@ -33,8 +33,11 @@ describe('tool_choice', () => {
     expect(() => read({ tools, tool_choice: 'any' })).toThrow(SimulatorError);
   });
 
-  it('malformed tools are field errors', () => {
+  it('malformed tools are field errors, whatever the tool_choice', () => {
     expect(read({ tools: [{ type: 'function', function: {} }], tool_choice: 'required' }).msgs).toEqual(['Field required']);
     expect(read({ tools: 'f', tool_choice: 'required' }).msgs).toEqual(['Input should be a valid list']);
+    // "none" skips check_tool_usage, not the field validation of tools (they are still rendered into the prompt).
+    expect(read({ tools: [{ type: 'function', function: {} }], tool_choice: 'none' }).msgs).toEqual(['Field required']);
+    expect(read({ tools, tool_choice: 'none' }).msgs).toEqual([]);
   });
 });

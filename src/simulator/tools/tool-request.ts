@@ -83,7 +83,11 @@ export function readToolRequest(body: JsonObject, problems: FieldProblem[]): Too
     return null;
   }
   const choice: unknown = hasChoice ? body.tool_choice : 'auto';
-  if (choice === 'none') return null;
+  if (choice === 'none') {
+    // check_tool_usage returns early for "none", but pydantic still validates the tools (and they are rendered).
+    if (rawTools !== undefined && rawTools !== null) readTools(rawTools, problems);
+    return null;
+  }
   const fail = (msg: string): null => {
     problems.push({ type: 'value_error', loc: ['body'], msg: `Value error, ${msg}`, input: body });
     return null;

@@ -6,12 +6,15 @@
  */
 import { createOpenAICompatible } from '@ai-sdk/openai-compatible';
 import Ajv from 'ajv';
-import { APICallError, generateObject, generateText, jsonSchema, streamText, tool } from 'ai';
+import { APICallError, generateObject, NoObjectGeneratedError, generateText, jsonSchema, streamText, tool } from 'ai';
 import { ADD_PARAMETERS, MIXTRAL, OPENCHAT, PERSON_SCHEMA, simPairForSuite, WEATHER_PARAMETERS } from './sim-processes';
 
 const ajv = new Ajv({ strict: false });
 
 const sims = simPairForSuite();
+
+// The json-mode test checks the SDK's warning in the result; its console copy is noise here.
+(globalThis as { AI_SDK_LOG_WARNINGS?: boolean }).AI_SDK_LOG_WARNINGS = false;
 
 const provider = (url: string) =>
   createOpenAICompatible({ name: 'vllm', baseURL: `${url}/v1`, apiKey: 'x', supportsStructuredOutputs: true, includeUsage: true });
@@ -66,6 +69,32 @@ describe('the Vercel AI SDK', () => {
     expect(APICallError.isInstance(err)).toBe(true);
     expect((err as APICallError).statusCode).toBe(400);
     expect((err as APICallError).message).toMatch(/"auto" tool choice requires --enable-auto-tool-choice and --tool-call-parser to be set/);
+  });
+
+  it('generateObject in json mode (a provider without structured outputs: response_format json_object, no schema sent) follows the schema the prompt gives (a heuristic)', async () => {
+    // @ai-sdk/openai-compatible sends {"type": "json_object"} and warns that the schema is not sent;
+    // the user puts it into the system message. vLLM's json_object grammar allows any object
+    // (vllm/entrypoints/openai/protocol.py); the model writes the one the prompt asks for.
+    const jsonMode = createOpenAICompatible({ name: 'vllm', baseURL: `${sims.openchat}/v1`, apiKey: 'x' });
+    // The SDK checks the answer against the schema with this validator (jsonSchema alone checks nothing).
+    const person = jsonSchema<Record<string, unknown>>(PERSON_SCHEMA as never, {
+      validate: (value) => (ajv.validate(PERSON_SCHEMA, value) ? { success: true, value: value as Record<string, unknown> } : { success: false, error: new Error(ajv.errorsText()) }),
+    });
+    for (const seed of [1, 2, 3]) {
+      const r = await generateObject({
+        model: jsonMode(OPENCHAT),
+        system: `Answer with a JSON object that matches this JSON schema: ${JSON.stringify(PERSON_SCHEMA)}`,
+        prompt: 'A person',
+        schema: person,
+        seed,
+        maxRetries: 0,
+      });
+      expect(r.warnings?.some((w) => w.type === 'unsupported')).toBe(true);
+      expect(ajv.validate(PERSON_SCHEMA, r.object)).toBe(true);
+    }
+    // Without the schema in the prompt the model's object does not fit it: the SDK's validation error.
+    const err = await generateObject({ model: jsonMode(OPENCHAT), prompt: 'A person', schema: person, seed: 1, maxRetries: 0 }).catch((e: unknown) => e);
+    expect(NoObjectGeneratedError.isInstance(err)).toBe(true);
   });
 
   it('generateObject returns an object valid against the schema', async () => {
