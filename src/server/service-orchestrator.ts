@@ -147,6 +147,11 @@ export class ServiceOrchestrator {
         ['engine.mode', current.engine.mode, wanted.engine.mode],
         // The routers' name tables are built at start.
         ['model.aliases', current.model.aliases.join(','), wanted.model.aliases.join(',')],
+        // The engine is started with its adapters and chat template (vLLM's flags).
+        ['model.lora_modules', JSON.stringify(current.model.lora_modules), JSON.stringify(wanted.model.lora_modules)],
+        ['model.max_loras', current.model.max_loras, wanted.model.max_loras],
+        ['model.max_lora_rank', current.model.max_lora_rank, wanted.model.max_lora_rank],
+        ['engine.vllm.chat_template', current.engine.vllm.chat_template, wanted.engine.vllm.chat_template],
       ];
       for (const [key, was, now] of fixed) if (was !== now) needsRestart.push(`${running.id}: ${key} ${String(was)} → ${String(now)}`);
       // In place: the admission rules and the forwarder read these objects on every request.
