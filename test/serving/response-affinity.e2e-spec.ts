@@ -5,15 +5,16 @@ import { simulatorModelFromConfig } from '../../src/simulator/model-from-config'
 import { INSTANT_PROFILE } from '../../src/simulator/profiles';
 import { startSimulator } from '../../src/simulator/sim-server';
 import { RunningSimulator } from '../../src/simulator/types';
+import { holdFirstReplica } from '../support/hold-replica';
 import { REPO, startCitadel } from '../support/start-citadel';
 
 /**
  * Stored responses with two replicas of one model: vLLM keeps `store: true` responses in its own
  * memory (serving_responses.py), so a follow-up by previous_response_id, a retrieve and a cancel
  * must reach the replica that made the response; any other answers 404. The gateway learns the
- * holder from each create (JSON and stream) and asks it. Covered: creates spread over both
- * replicas (checked, so the test cannot pass with one), then, one by one (as the engine would
- * send every request to the same idle replica), retrieve on the gateway and the model port,
+ * holder from each create (JSON and stream) and asks it. Covered: creates on both replicas
+ * (placed with a held stream, and checked), then, one by one (the engine would send every
+ * request to the first, idle replica), retrieve on the gateway and the model port,
  * a follow-up, a cancel of a background response (as the openai SDK sends it: Content-Type JSON and
  * no body, which vLLM's route takes); and a holder that is gone (the other replica's 404).
  */
@@ -44,19 +45,26 @@ describe('stored responses reach the replica that holds them (two Mixtral replic
     return held[0] ? a : held[1] ? b : undefined;
   };
 
-  /** Responses made at once (JSON and streamed), so that they land on both replicas. */
+  /**
+   * Responses on both replicas, made through the gateway: JSON and streamed on the first (both
+   * idle), then the same while a held stream keeps the first busy (test/support/hold-replica.ts).
+   */
   async function createSpread(): Promise<string[]> {
-    const created = await Promise.all(
-      Array.from({ length: 8 }, async (_, i) => {
-        if (i % 2 === 0) return (await gateway.responses.create({ model: 'mixtral', input: `Question ${i}`, max_output_tokens: 4, store: true })).id;
-        const stream = await gateway.responses.create({ model: 'mixtral', input: `Question ${i}`, max_output_tokens: 4, store: true, stream: true });
-        let id = '';
-        for await (const event of stream) if (event.type === 'response.completed') id = event.response.id;
-        return id;
-      }),
-    );
-    const holders = await Promise.all(created.map(holderOf));
-    if (!holders.includes(a) || !holders.includes(b)) throw new Error('the creates did not land on both replicas: the test would prove nothing');
+    const create = async (i: number) => {
+      if (i % 2 === 0) return (await gateway.responses.create({ model: 'mixtral', input: `Question ${i}`, max_output_tokens: 4, store: true })).id;
+      const stream = await gateway.responses.create({ model: 'mixtral', input: `Question ${i}`, max_output_tokens: 4, store: true, stream: true });
+      let id = '';
+      for await (const event of stream) if (event.type === 'response.completed') id = event.response.id;
+      return id;
+    };
+    const created = [await create(0), await create(1)];
+    const held = await holdFirstReplica(server.gatewayUrl!, 'mixtral');
+    try {
+      created.push(await create(2), await create(3));
+    } finally {
+      held.release();
+    }
+    expect(await Promise.all(created.map(holderOf))).toEqual([a, a, b, b]);
     return created;
   }
 
@@ -73,9 +81,15 @@ describe('stored responses reach the replica that holds them (two Mixtral replic
   });
 
   it('a cancel of a background response reaches its holder', async () => {
-    const ids = await Promise.all(Array.from({ length: 6 }, (_, i) => gateway.responses.create({ model: 'mixtral', input: `Long ${i}`, max_output_tokens: 2000, background: true, store: true }).then((r) => r.id)));
-    const holders = await Promise.all(ids.map(holderOf));
-    expect(holders.includes(a) && holders.includes(b)).toBe(true);
+    const background = async (i: number) => (await gateway.responses.create({ model: 'mixtral', input: `Long ${i}`, max_output_tokens: 2000, background: true, store: true })).id;
+    const ids = [await background(0)];
+    const held = await holdFirstReplica(server.gatewayUrl!, 'mixtral');
+    try {
+      ids.push(await background(1));
+    } finally {
+      held.release();
+    }
+    expect(await Promise.all(ids.map(holderOf))).toEqual([a, b]);
     for (const id of ids) expect((await gateway.responses.cancel(id)).status).toBe('cancelled');
   });
 
