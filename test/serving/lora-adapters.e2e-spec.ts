@@ -68,14 +68,20 @@ describe('LoRA adapters through the gateway and the model port', () => {
   });
 
   it('counts adapters under model = the base id and adapter = the configured name only', async () => {
-    await gateway.chat.completions.create({ model: 'sql-lora', messages: [{ role: 'user', content: 'Count me' }], max_tokens: 3 });
-    await expect(gateway.chat.completions.create({ model: 'unknown-lora', messages: [{ role: 'user', content: 'Hi' }] })).rejects.toBeInstanceOf(OpenAI.NotFoundError);
-    const text = await (await fetch(`${server.gatewayUrl}/metrics`)).text();
-    const samples = parsePrometheusText(text);
-    expect(sampleValue(samples, 'citadel_llm_adapter_requests_total', { model: 'mixtral-8x7b', adapter: 'sql-lora', endpoint: 'chat_completions', status: '200' })).toBeGreaterThanOrEqual(3);
-    expect(sampleValue(samples, 'citadel_llm_adapter_tokens_total', { model: 'mixtral-8x7b', adapter: 'sql-lora', type: 'completion' })).toBeGreaterThan(0);
+    const scrape = async () => parsePrometheusText(await (await fetch(`${server.gatewayUrl}/metrics`)).text());
+    const requests = (samples: Awaited<ReturnType<typeof scrape>>) => sampleValue(samples, 'citadel_llm_adapter_requests_total', { model: 'mixtral-8x7b', adapter: 'sql-lora', endpoint: 'chat_completions', status: '200' }) ?? 0;
+    const tokens = (samples: Awaited<ReturnType<typeof scrape>>, adapter: string, type: string) => sampleValue(samples, 'citadel_llm_adapter_tokens_total', { model: 'mixtral-8x7b', adapter, type }) ?? 0;
+    const before = await scrape();
+    const answer = await gateway.chat.completions.create({ model: 'sql-lora', messages: [{ role: 'user', content: 'Count me' }], max_tokens: 3 });
     // Streamed adapter tokens are counted too.
-    expect(sampleValue(samples, 'citadel_llm_adapter_tokens_total', { model: 'mixtral-8x7b', adapter: 'org/chat-lora', type: 'prompt' })).toBeGreaterThan(0);
+    const stream = await mixtral.chat.completions.create({ model: 'org/chat-lora', messages: [{ role: 'user', content: 'Count me too' }], max_tokens: 3, stream: true });
+    for await (const chunk of stream) void chunk;
+    await expect(gateway.chat.completions.create({ model: 'unknown-lora', messages: [{ role: 'user', content: 'Hi' }] })).rejects.toBeInstanceOf(OpenAI.NotFoundError);
+    const after = await scrape();
+    expect(requests(after) - requests(before)).toBe(1);
+    expect(tokens(after, 'sql-lora', 'completion') - tokens(before, 'sql-lora', 'completion')).toBe(answer.usage!.completion_tokens);
+    expect(tokens(after, 'org/chat-lora', 'prompt') - tokens(before, 'org/chat-lora', 'prompt')).toBeGreaterThan(0);
+    const text = await (await fetch(`${server.gatewayUrl}/metrics`)).text();
     expect(text).not.toContain('unknown-lora');
     expect(text).not.toMatch(/citadel_llm_adapter_\w+\{[^}]*model="(?!mixtral-8x7b")/);
   });
