@@ -12,7 +12,10 @@ import { assertJsonWithinLimits, JsonLimits } from './json-limits';
  */
 export function useLimitedJsonParser(app: NestFastifyApplication, bodyLimit: number, limits: () => JsonLimits): void {
   app.useBodyParser('application/json', { bodyLimit }, (_req: unknown, body: Buffer, done: (error: Error | null, parsed?: unknown) => void) => {
-    if (body.length === 0) return done(ApiError.invalid('The request body is empty; a JSON object is expected.', null, 'invalid_json'));
+    // No body: the route decides. Routes that read one refuse it (OpenAIValidationPipe); those
+    // that take none (a stored response's retrieve and cancel, which the openai SDK sends with
+    // Content-Type: application/json and nothing else) serve it, as vLLM's do.
+    if (body.length === 0) return done(null, undefined);
     try {
       assertJsonWithinLimits(body, limits());
     } catch (error) {

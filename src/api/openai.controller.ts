@@ -67,15 +67,19 @@ export class OpenAIController {
 
   @Get('v1/models')
   models() {
-    return { object: 'list', data: this.router.models.map(modelObject) };
+    // As vLLM lists them: the base models, then each LoRA adapter with its base as `parent`.
+    const models = this.router.models;
+    return { object: 'list', data: [...models.map(modelObject), ...models.flatMap((m) => m.adapters.map((name) => adapterObject(m, name)))] };
   }
 
-  /** The model object for an id, served name or alias (the same shape as an entry of /v1/models). */
+  /** The model object for an id, served name, alias or adapter (the same shape as an entry of /v1/models). */
   @Get('v1/models/:id')
   model(@Param('id') id: string) {
     // Never the port's own model by default: an empty id names no model.
     if (!id) throw ApiError.modelNotFound('', this.router.models.map((m) => m.id));
-    return modelObject(this.router.resolve(id));
+    const model = this.router.resolve(id);
+    const adapter = model.adapterNamed(id);
+    return adapter === undefined ? modelObject(model) : adapterObject(model, adapter);
   }
 
   /** The one path of every body-carrying endpoint: routed by the body's `model`. */
@@ -89,11 +93,15 @@ export class OpenAIController {
   /**
    * Retrieve and cancel name no model in a body. A stored response lives in the engine that made
    * it: a model's port asks its own engine; the gateway asks the engine of `?model=` when given,
-   * else each model's engine in turn and relays the first answer that is not a 404.
+   * else the model it saw make the response, else each model's engine in turn and relays the
+   * first answer that is not a 404.
    */
   private async forwardStored(spec: ForwardedEndpoint, id: string, name: unknown, req: FastifyRequest, reply: FastifyReply): Promise<void> {
     if (name !== undefined && typeof name !== 'string') throw ApiError.invalid('Invalid request: model must be a string.', 'model');
-    const candidates: readonly ModelService[] = name || this.router.models.length === 1 ? [this.router.resolve(name)] : this.router.models;
+    const named: readonly ModelService[] = name || this.router.models.length === 1 ? [this.router.resolve(name)] : this.router.models;
+    // A response this process saw made is asked of its model only (and there of its replica).
+    const maker = named.length > 1 ? named.find((m) => m.storedResponses.holder(id) !== undefined) : undefined;
+    const candidates = maker ? [maker] : named;
     // An empty id (`/v1/responses/`) names nothing: vLLM has no such route either.
     if (!id) throw new ApiError(404, 'Not Found', 'invalid_request_error', 'not_found');
     const path = enginePath(spec, { id });
@@ -117,6 +125,22 @@ export class OpenAIController {
   }
 }
 
+/**
+ * A LoRA adapter, in vLLM's ModelCard shape for one (serving_models.py): `root` the path it is
+ * loaded from, `parent` the base model's id in this list.
+ */
+function adapterObject(m: ModelService, name: string) {
+  return {
+    id: name,
+    object: 'model',
+    created: m.createdAt,
+    owned_by: m.servedName.includes('/') ? m.servedName.split('/')[0] : 'citadel',
+    root: m.config.model.lora_modules[name],
+    parent: m.id,
+    max_model_len: m.config.model.max_model_len,
+  };
+}
+
 function modelObject(m: ModelService) {
   return {
     id: m.id,
@@ -124,6 +148,7 @@ function modelObject(m: ModelService) {
     created: m.createdAt,
     owned_by: m.servedName.includes('/') ? m.servedName.split('/')[0] : 'citadel',
     root: m.servedName,
+    parent: null,
     aliases: [m.servedName, ...m.config.model.aliases],
     max_model_len: m.config.model.max_model_len,
   };

@@ -44,6 +44,7 @@ function toApiError(errors: ValidationError[]): ApiError {
 export class OpenAIValidationPipe implements PipeTransform {
   transform(value: unknown, metadata: ArgumentMetadata): unknown {
     if (metadata.type !== 'body') return value;
+    if (value === undefined) throw ApiError.invalid('The request body is empty; a JSON object is expected.', null, 'invalid_json');
     // A body must be an object: class-validator would pass a string or an array straight through.
     if (value === null || typeof value !== 'object' || Array.isArray(value)) {
       throw ApiError.invalid('The request body must be a JSON object, sent with Content-Type: application/json.', null, 'invalid_body');

@@ -1,6 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { totalmem } from 'node:os';
-import { join, relative, resolve } from 'node:path';
+import { isAbsolute, join, relative, resolve } from 'node:path';
 import { parse as parseEnvFile } from 'dotenv';
 import { parse as parseYaml } from 'yaml';
 import { SERVICE_MANAGER_NUMERIC_KEYS, ServiceManagerConfig } from './service-manager.config';
@@ -12,6 +12,7 @@ import { digestKey, SECURITY_ENV_KEYS, SecurityConfig } from './security-config'
 import { isModelId, MODEL_IDS, ModelId } from './model-ids';
 import { ModelServiceConfig } from './model-config';
 import { MODEL_REGISTRY } from './model-registry';
+import { findNameClashes } from './model-names';
 import { findPortClashes } from './port-clashes';
 import { validateInto } from './validate-class';
 
@@ -85,6 +86,17 @@ export function loadCitadelConfig(options: LoadOptions = {}): CitadelConfig {
     if (found.length === 0 && value.service.fallbacks.includes(id)) {
       problems.push({ source: sources.get(id)!('service.fallbacks'), key: 'service.fallbacks', value: value.service.fallbacks, rule: 'must not name the model itself' });
     }
+    // A chat template file relative to the config folder (where the shipped ones are) becomes an
+    // absolute path, so that vLLM, started elsewhere, opens the same file. As vLLM reads the
+    // value (chat_utils.py), one that names no file and holds no "{", "}" or newline is a problem.
+    const template = value.engine?.vllm?.chat_template;
+    if (found.length === 0 && typeof template === 'string') {
+      const path = isAbsolute(template) ? template : join(configDir, template);
+      if (existsSync(path)) value.engine.vllm.chat_template = path;
+      else if (!/[{}\n]/.test(template)) {
+        problems.push({ source: sources.get(id)!('engine.vllm.chat_template'), key: 'engine.vllm.chat_template', value: template, rule: `must be a template file (absolute, or relative to ${display(configDir)}) or a template; no such file` });
+      }
+    }
     const wanted = options.only?.length ? options.only.includes(id) : value.service?.enabled !== false;
     if (wanted) models.push(value);
   }
@@ -110,6 +122,7 @@ export function loadCitadelConfig(options: LoadOptions = {}): CitadelConfig {
   problems.push(...security.problems);
 
   problems.push(...findPortClashes(models, gateway.value, (owner, key) => sources.get(owner)?.(key) ?? `${owner} (${key})`));
+  problems.push(...findNameClashes(models, (owner, key) => sources.get(owner)?.(key) ?? `${owner} (${key})`));
   if (problems.length) throw new ConfigValidationError(problems);
 
   const warnings: string[] = [];

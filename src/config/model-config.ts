@@ -79,6 +79,29 @@ class BatchedTokensCoverSeqs implements ValidatorConstraintInterface {
   }
 }
 
+/** An adapter name: one word of the command line, and never holding the `=` of `name=path`. */
+const LORA_NAME = /^[A-Za-z0-9][A-Za-z0-9._\/:-]*$/;
+
+@ValidatorConstraint({ name: 'loraModules' })
+class LoraModules implements ValidatorConstraintInterface {
+  private problems(value: unknown): string[] {
+    if (value === null || typeof value !== 'object' || Array.isArray(value)) return ['must be a mapping of adapter names to paths'];
+    const out: string[] = [];
+    for (const [name, path] of Object.entries(value)) {
+      if (!LORA_NAME.test(name)) out.push(`adapter name ${JSON.stringify(name)} must start with a letter or digit and hold only letters, digits and . _ / : -`);
+      if (typeof path !== 'string' || path === '') out.push(`${name}: the path must be a non-empty string`);
+      else if (/\s/.test(path)) out.push(`${name}: the path ${JSON.stringify(path)} holds whitespace (vLLM reads --lora-modules name=path as one word)`);
+    }
+    return out;
+  }
+  validate(value: unknown): boolean {
+    return this.problems(value).length === 0;
+  }
+  defaultMessage(args: ValidationArguments): string {
+    return this.problems(args.value).join('; ');
+  }
+}
+
 export class ModelSection {
   @IsString() @MinLength(1, { message: 'must be a non-empty path' })
   path!: string;
@@ -116,6 +139,22 @@ export class ModelSection {
   /** Other names a client may use for this model (the gateway routes them here). */
   @IsArray({ message: 'must be a list of names' }) @IsString({ each: true, message: 'must be a list of names' }) @ArrayUnique()
   aliases: string[] = [];
+
+  /**
+   * LoRA adapters served on this model's engine, name → path (vLLM's `--lora-modules name=path`).
+   * A request naming an adapter reaches the engine with that name; `/v1/models` lists each one
+   * with this model as its `parent`.
+   */
+  @Validate(LoraModules)
+  lora_modules: Record<string, string> = {};
+
+  /** vLLM's `--max-loras`: adapters in one batch (vLLM's default: 1). */
+  @IsOptional() @IsInt({ message: 'must be a positive integer' }) @Min(1, { message: 'must be a positive integer' })
+  max_loras?: number;
+
+  /** vLLM's `--max-lora-rank`: the highest adapter rank the engine reserves memory for (vLLM's default: 16; its choices: MaxLoRARanks in vllm/config/lora.py). */
+  @IsOptional() @IsIn([1, 8, 16, 32, 64, 128, 256, 320, 512], { message: "must be one of vLLM's ranks: 1, 8, 16, 32, 64, 128, 256, 320, 512" })
+  max_lora_rank?: number;
 }
 
 export class PerformanceSection {
@@ -293,6 +332,10 @@ export const VLLM_FLAGS_FROM_CONFIG = [
   '--tool-call-parser',
   '--chat-template',
   '--reasoning-parser',
+  '--enable-lora',
+  '--lora-modules',
+  '--max-loras',
+  '--max-lora-rank',
 ];
 
 /** Characters a shell, systemd or an env file would read as syntax; an argument is one word. */

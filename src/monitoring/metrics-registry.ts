@@ -70,6 +70,8 @@ export class MetricsRegistry {
   readonly active: Gauge<'model'>;
   readonly tokens: Counter<'model' | 'type'>;
   readonly upstreamErrors: Counter<'model' | 'kind'>;
+  readonly adapterRequests: Counter<'model' | 'adapter' | 'endpoint' | 'status'>;
+  readonly adapterTokens: Counter<'model' | 'adapter' | 'type'>;
   readonly localResourceErrors: Counter<'model' | 'code'>;
   private clientConnections?: () => { open: number; limit: number; refused: number };
   /** Starts of this service, counted across restarts in its state directory (service-starts.ts). */
@@ -86,6 +88,10 @@ export class MetricsRegistry {
     this.active = new Gauge({ name: `${P}active_requests`, help: 'Requests in progress (admitted, not yet answered).', labelNames: ['model'], registers });
     this.tokens = new Counter({ name: `${P}tokens_total`, help: 'Tokens processed, from the engine usage reports (streams included).', labelNames: ['model', 'type'], registers });
     this.upstreamErrors = new Counter({ name: `${P}upstream_errors_total`, help: 'Failed calls to the engine, by kind.', labelNames: ['model', 'kind'], registers });
+    // LoRA adapters' share of the two above: `adapter` only ever holds a name from a model's
+    // `model.lora_modules` (ModelService.adapterNamed), so the series stay bounded by the config.
+    this.adapterRequests = new Counter({ name: `${P}adapter_requests_total`, help: 'Requests that named a configured LoRA adapter, by endpoint and HTTP status (also counted in requests_total under the base model).', labelNames: ['model', 'adapter', 'endpoint', 'status'], registers });
+    this.adapterTokens = new Counter({ name: `${P}adapter_tokens_total`, help: 'Tokens of requests that named a configured LoRA adapter (also counted in tokens_total under the base model).', labelNames: ['model', 'adapter', 'type'], registers });
     // `code` is one of a fixed set of errno names (LOCAL_RESOURCE_ERRORS), never request input.
     this.localResourceErrors = new Counter({
       name: `${P}local_resource_errors_total`,

@@ -31,8 +31,13 @@ export class ModelMetrics {
     if (this.series.inProgress++ === 0) this.series.busySince = Date.now();
   }
 
-  finished(endpoint: Endpoint, status: number, seconds: number): void {
+  /**
+   * @param adapter a LoRA adapter's name from the model's config (never a request's raw value),
+   *   when the request named one
+   */
+  finished(endpoint: Endpoint, status: number, seconds: number, adapter?: string): void {
     const f = this.families;
+    if (adapter !== undefined) f.adapterRequests.inc({ model: this.model, adapter, endpoint, status: String(status) });
     f.active.dec(this.labels);
     this.series.inProgress--;
     f.requests.inc({ model: this.model, endpoint, status: String(status) });
@@ -44,15 +49,20 @@ export class ModelMetrics {
   }
 
   /** A request answered before it reached the engine (refused at admission): counted, not timed. */
-  refused(endpoint: Endpoint, status: number): void {
+  refused(endpoint: Endpoint, status: number, adapter?: string): void {
     this.families.requests.inc({ model: this.model, endpoint, status: String(status) });
+    if (adapter !== undefined) this.families.adapterRequests.inc({ model: this.model, adapter, endpoint, status: String(status) });
   }
 
   firstToken(seconds: number): void {
     this.series.stream.ttft.observe(seconds);
   }
 
-  usage(promptTokens: number, completionTokens: number): void {
+  usage(promptTokens: number, completionTokens: number, adapter?: string): void {
+    if (adapter !== undefined) {
+      this.families.adapterTokens.inc({ model: this.model, adapter, type: 'prompt' }, promptTokens);
+      this.families.adapterTokens.inc({ model: this.model, adapter, type: 'completion' }, completionTokens);
+    }
     this.families.tokens.inc({ model: this.model, type: 'prompt' }, promptTokens);
     this.families.tokens.inc({ model: this.model, type: 'completion' }, completionTokens);
     this.series.completionTokens.add(completionTokens);

@@ -109,8 +109,8 @@ describe('CompletionForwarder', () => {
       const answer = (await forward(model, { model: 'phi-3-mini', prompt: 'x' })) as JsonAnswer;
       expect(answer).toMatchObject({ kind: 'json', status: 200, headers: { 'x-citadel-model': 'phi-3-mini', 'content-type': 'application/json' } });
       expect(JSON.parse(answer.body.toString())).toEqual(OK);
-      expect(usage).toHaveBeenCalledWith(5, 2);
-      expect(finished).toHaveBeenCalledWith('completions', 200, expect.any(Number));
+      expect(usage).toHaveBeenCalledWith(5, 2, undefined);
+      expect(finished).toHaveBeenCalledWith('completions', 200, expect.any(Number), undefined);
       // The body goes upstream with the served name, the engine's timeouts apply to a non-stream.
       expect(JSON.parse(String(engine.calls[0].body))).toEqual({ model: 'microsoft/Phi-3-mini-4k-instruct', prompt: 'x' });
       expect(engine.calls[0]).toMatchObject({ method: 'POST', path: '/v1/completions', stream: false });
@@ -161,6 +161,32 @@ describe('CompletionForwarder', () => {
       expect(yi.calls).toHaveLength(0);
     });
 
+    it('never moves a LoRA adapter request (no other model serves the adapter), and never rewrites its name', async () => {
+      const yi = new FakeEngine(json(200, OK));
+      directory.register(modelWith('yi-34b', yi));
+      const withAdapter = (engine: VllmEngine) => modelWith('mixtral-8x7b', engine, (c) => {
+        c.service.fallbacks = ['yi-34b'];
+        c.model.lora_modules = { 'sql-lora': '/opt/loras/sql' };
+      });
+      expect(await error(forward(withAdapter(new FakeEngine(failing('unavailable'))), { model: 'sql-lora', prompt: 'x' }))).toMatchObject({ status: 503, code: 'engine_unavailable' });
+      expect(yi.calls).toHaveLength(0);
+      // Up, the adapter's name goes as sent (raw body or, with usage added to a stream, re-serialised).
+      const engine = new FakeEngine(json(200, OK));
+      const model = withAdapter(engine);
+      const finished = jest.spyOn(model.metrics, 'finished');
+      const usage = jest.spyOn(model.metrics, 'usage');
+      const raw = Buffer.from('{"model":"sql-lora", "prompt":"x"}');
+      await forward(model, { model: 'sql-lora', prompt: 'x' }, client().signal, raw);
+      expect(engine.calls[0].body).toBe(raw);
+      await forward(model, { model: 'sql-lora', prompt: 'x' });
+      expect(JSON.parse(String(engine.calls[1].body)).model).toBe('sql-lora');
+      // The base model by id or alias is rewritten to the served name.
+      await forward(model, { model: 'mixtral', prompt: 'x' });
+      expect(JSON.parse(String(engine.calls[2].body)).model).toBe('mistralai/Mixtral-8x7B-Instruct-v0.1');
+      expect(finished.mock.calls.map((c) => c[3])).toEqual(['sql-lora', 'sql-lora', undefined]);
+      expect(usage.mock.calls.map((c) => c[2])).toEqual(['sql-lora', 'sql-lora', undefined]);
+    });
+
     it('answers 503 with Retry-After when no fallback is up either', async () => {
       directory.register(modelWith('yi-34b', new FakeEngine(json(200, OK), false)));
       expect(await error(forward(primary(new FakeEngine(failing('unavailable'))), { prompt: 'x' }))).toMatchObject({ status: 503, code: 'engine_unavailable', headers: { 'retry-after': '5' } });
@@ -180,7 +206,7 @@ describe('CompletionForwarder', () => {
       gone.abort();
       expect(await pending).toMatchObject({ status: 499, code: 'cancelled' });
       expect(engine.calls[0].signal.aborted).toBe(true);
-      expect(finished).toHaveBeenCalledWith('completions', 499, expect.any(Number));
+      expect(finished).toHaveBeenCalledWith('completions', 499, expect.any(Number), undefined);
       expect(inFlight.size).toBe(0);
       // max_concurrent_requests is 1: the next request is admitted.
       handler = json(200, OK);
@@ -202,7 +228,7 @@ describe('CompletionForwarder', () => {
       const refused = jest.spyOn(model.metrics, 'refused');
       const first = forward(model, { prompt: 'x' });
       expect(await error(forward(model, { prompt: 'x' }))).toMatchObject({ status: 429 });
-      expect(refused).toHaveBeenCalledWith('completions', 429);
+      expect(refused).toHaveBeenCalledWith('completions', 429, undefined);
       expect(engine.calls).toHaveLength(1);
       inFlight.abortAll();
       await error(first);
@@ -225,7 +251,7 @@ describe('CompletionForwarder', () => {
       const out: string[] = [];
       for await (const bytes of answer.events) out.push(bytes.toString());
       expect(out.join('')).toBe(sse.join(''));
-      expect(usage).toHaveBeenCalledWith(3, 1);
+      expect(usage).toHaveBeenCalledWith(3, 1, undefined);
       expect(ended).toHaveBeenCalledWith('completed');
       expect(inFlight.size).toBe(0);
       expect((await forward(model, { prompt: 'x' })).kind).toBe('json');
@@ -240,7 +266,7 @@ describe('CompletionForwarder', () => {
       const out: string[] = [];
       for await (const bytes of answer.events) out.push(bytes.toString());
       expect(out.join('')).toBe('data: {"choices":[{"text":"a"}]}\n\ndata: [DONE]\n\n');
-      expect(usage).toHaveBeenCalledWith(3, 1);
+      expect(usage).toHaveBeenCalledWith(3, 1, undefined);
     });
 
     it("relays vLLM's JSON refusal of a stream as JSON with its status, not as a stream", async () => {

@@ -208,6 +208,11 @@ export class ServiceOrchestrator {
         ['engine.mode', current.engine.mode, wanted.engine.mode],
         // The routers' name tables are built at start.
         ['model.aliases', current.model.aliases.join(','), wanted.model.aliases.join(',')],
+        // The engine is started with its adapters and chat template (vLLM's flags).
+        ['model.lora_modules', JSON.stringify(current.model.lora_modules), JSON.stringify(wanted.model.lora_modules)],
+        ['model.max_loras', current.model.max_loras, wanted.model.max_loras],
+        ['model.max_lora_rank', current.model.max_lora_rank, wanted.model.max_lora_rank],
+        ['engine.vllm.chat_template', current.engine.vllm.chat_template, wanted.engine.vllm.chat_template],
       ];
       for (const [key, was, now] of fixed) if (was !== now) needsRestart.push(`${running.id}: ${key} ${String(was)} → ${String(now)}`);
       // In place: the admission rules and the forwarder read these objects on every request.
@@ -286,6 +291,11 @@ export class ServiceOrchestrator {
     const s = model.engine.simulator;
     const args = s.profile === 'instant' ? ['--profile', 'instant'] : [];
     if (s.speed !== 1) args.push('--speed', String(s.speed));
+    // The adapters this server routes to, with vLLM's flags, as managed mode starts vLLM: the
+    // simulator then serves exactly what this process's config names.
+    const adapters = Object.entries(model.model.lora_modules);
+    if (adapters.length > 0) args.push('--enable-lora', '--lora-modules', ...adapters.map(([name, path]) => `${name}=${path}`));
+    if (model.engine.vllm.chat_template !== undefined) args.push('--chat-template', model.engine.vllm.chat_template);
     return [...args, ...(this.options.simulatorArgs ?? [])];
   }
 

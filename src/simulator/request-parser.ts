@@ -258,6 +258,14 @@ function readPrompts(body: JsonObject, problems: FieldProblem[]): PromptInput[] 
 
 const TEXT_PART_TYPES = new Set(['text', 'input_text']);
 
+/** An assistant's tool calls and a tool result's call id, as sent: a chat template may render them. */
+function toolFields(msg: JsonObject): Pick<ChatTurn, 'toolCalls' | 'toolCallId'> {
+  const out: Pick<ChatTurn, 'toolCalls' | 'toolCallId'> = {};
+  if (Array.isArray(msg.tool_calls)) out.toolCalls = msg.tool_calls;
+  if (typeof msg.tool_call_id === 'string') out.toolCallId = msg.tool_call_id;
+  return out;
+}
+
 /** messages: [{role, content}] with content a string, a list of text parts, or null. */
 function readMessages(body: JsonObject, problems: FieldProblem[]): ChatTurn[] | null {
   const v = body.messages;
@@ -287,9 +295,9 @@ function readMessages(body: JsonObject, problems: FieldProblem[]): ChatTurn[] | 
     }
     const content = msg.content;
     if (content === undefined || content === null) {
-      turns.push({ role: msg.role, content: '' });
+      turns.push({ role: msg.role, content: '', ...toolFields(msg) });
     } else if (typeof content === 'string') {
-      turns.push({ role: msg.role, content });
+      turns.push({ role: msg.role, content, ...toolFields(msg) });
     } else if (Array.isArray(content)) {
       const texts: string[] = [];
       for (const part of content as unknown[]) {
@@ -307,7 +315,7 @@ function readMessages(body: JsonObject, problems: FieldProblem[]): ChatTurn[] | 
           throw new SimulatorError(400, `Unknown part type: ${kind}`, 'BadRequestError');
         }
       }
-      turns.push({ role: msg.role, content: texts.join('\n') });
+      turns.push({ role: msg.role, content: texts.join('\n'), ...toolFields(msg) });
     } else {
       problems.push({ type: 'string_type', loc: [...loc, 'content'], msg: 'Input should be a valid string', input: content });
     }

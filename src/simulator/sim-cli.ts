@@ -5,9 +5,10 @@
  * Bad flags: a message and the usage on stderr, exit code 2. Nothing else is written to stdout.
  */
 import { Command, CommanderError, Option } from 'commander';
+import { readChatTemplate } from './model-from-config';
 import { INSTANT_PROFILE } from './profiles';
 import { startSimulator } from './sim-server';
-import type { FaultSettings, SimulatorModel, SimulatorOptions } from './types';
+import type { FaultSettings, LoraModule, SimulatorModel, SimulatorOptions } from './types';
 
 /** The command's options, on commander (which also writes the help from them). */
 function simCommand(): Command {
@@ -26,6 +27,9 @@ function simCommand(): Command {
     .option('--vllm-version <v>', "the vLLM version to answer as: /version, and which request fields exist (default: the model's engine.vllm.version, else 0.11.0)")
     .option('--enable-auto-tool-choice', "serve tool_choice \"auto\" as vLLM started with this flag (default: the model's engine.vllm.enable_auto_tool_choice)")
     .option('--tool-call-parser <p>', "the tool parser of auto tool choice; the simulator imitates: mistral (default: the model's engine.vllm.tool_call_parser)")
+    .option('--chat-template <file-or-template>', "vLLM's: a Jinja chat template (a file, or the template itself) instead of the model's own (default: the model's engine.vllm.chat_template)")
+    .option('--enable-lora', "serve LoRA adapters (vLLM's flag; needed by --lora-modules)")
+    .option('--lora-modules <modules...>', "LoRA adapters as vLLM takes them: name=path words, or JSON {\"name\":…,\"path\":…} (default: the model's model.lora_modules)")
     .option('--enable-responses-store', 'keep Responses API responses (vLLM: VLLM_ENABLE_RESPONSES_API_STORE=1, which is also honoured)')
     .addOption(fault('--error-rate <f>', 'fraction 0..1 of generation requests answered with --error-status'))
     .addOption(fault('--error-status <s>', '429 | 500 | 503 (default 500)'))
@@ -68,6 +72,8 @@ interface ParsedArgs {
   vllmVersion?: string;
   enableAutoToolChoice?: boolean;
   toolCallParser?: string;
+  loraModules?: LoraModule[];
+  chatTemplate?: string;
   enableResponsesStore: boolean;
   faults: Partial<FaultSettings>;
 }
@@ -155,6 +161,20 @@ function parseArgs(argv: readonly string[]): ParsedArgs {
     if (parser.trim() === '') throw new UsageError('--tool-call-parser: expected a parser name');
     a.toolCallParser = parser;
   }
+  const template = str('chatTemplate');
+  if (template !== undefined) {
+    try {
+      a.chatTemplate = readChatTemplate(template);
+    } catch (error) {
+      throw new UsageError(`--chat-template: ${(error as Error).message}`);
+    }
+  }
+  const loras = o.loraModules as unknown as string[] | undefined;
+  if (loras !== undefined) {
+    // vLLM loads static adapters only with LoRA enabled.
+    if (!o.enableLora) throw new UsageError('--lora-modules needs --enable-lora');
+    a.loraModules = loras.map(parseLoraModule);
+  }
   const errorRate = str('errorRate');
   if (errorRate !== undefined) a.faults.errorRate = number('--error-rate', errorRate, (n) => n >= 0 && n <= 1, 'a number in [0, 1]');
   const errorStatus = str('errorStatus');
@@ -168,6 +188,24 @@ function parseArgs(argv: readonly string[]): ParsedArgs {
   const stallAfter = str('stallAfter');
   if (stallAfter !== undefined) a.faults.stallAfterTokens = number('--stall-after', stallAfter, (n) => Number.isInteger(n) && n >= 0, 'an integer >= 0');
   return a;
+}
+
+/** One `--lora-modules` word, in either of vLLM's forms (cli_args.py LoRAParserAction): name=path, or JSON. */
+function parseLoraModule(word: string): LoraModule {
+  if (word.trimStart().startsWith('{')) {
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(word);
+    } catch {
+      throw new UsageError(`--lora-modules: invalid JSON: ${word}`);
+    }
+    const { name, path } = (parsed ?? {}) as Record<string, unknown>;
+    if (typeof name !== 'string' || !name || typeof path !== 'string' || !path) throw new UsageError(`--lora-modules: ${word} needs "name" and "path"`);
+    return { name, path };
+  }
+  const at = word.indexOf('=');
+  if (at <= 0 || at === word.length - 1) throw new UsageError(`--lora-modules: expected name=path, got '${word}'`);
+  return { name: word.slice(0, at), path: word.slice(at + 1) };
 }
 
 export interface RunSimOptions {
@@ -205,6 +243,8 @@ export async function runSimCommand(
     ...(args.profile === 'instant' ? { profile: { ...INSTANT_PROFILE } } : {}),
     ...(args.enableAutoToolChoice ? { enableAutoToolChoice: true } : {}),
     ...(args.toolCallParser ? { toolCallParser: args.toolCallParser } : {}),
+    ...(args.loraModules ? { loraModules: args.loraModules } : {}),
+    ...(args.chatTemplate !== undefined ? { chatTemplate: args.chatTemplate } : {}),
   };
   const options: SimulatorOptions = {
     models: [model],

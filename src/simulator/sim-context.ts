@@ -17,8 +17,17 @@ export interface Engine {
   tokenizer: ModelTokenizer;
 }
 
+/** A LoRA adapter served on an engine (vLLM's static `--lora-modules`). */
+export interface Adapter {
+  name: string;
+  path: string;
+  engine: Engine;
+}
+
 export interface SimContext {
   readonly engines: ReadonlyMap<string, Engine>;
+  /** LoRA adapters by name: each is served by its base model's engine. */
+  readonly adapters: ReadonlyMap<string, Adapter>;
   readonly defaultEngine: Engine;
   readonly outputMode: 'random' | 'echo';
   readonly seed: number;
@@ -35,10 +44,18 @@ export interface SimContext {
   hangAborted: number;
 }
 
-/** The engine a `model` field names: absent means the first model; an unknown name is vLLM's 404. */
+/**
+ * The engine a `model` field names (a served name or a LoRA adapter's name): absent means the
+ * first model; an unknown name is vLLM's 404 (serving_engine.py `_check_model`).
+ */
 export function resolveEngine(ctx: SimContext, model: string | null): Engine {
   if (model === null) return ctx.defaultEngine;
-  const engine = ctx.engines.get(model);
+  const engine = ctx.engines.get(model) ?? ctx.adapters.get(model)?.engine;
   if (!engine) throw modelNotFound(model);
   return engine;
+}
+
+/** The `model` an answer names: the adapter's name when one was asked for, as vLLM's `model_name(lora_request)`. */
+export function answeringModel(engine: Engine, requested: string | null): string {
+  return requested ?? engine.model.servedName;
 }

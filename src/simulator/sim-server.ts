@@ -23,7 +23,7 @@ import { assertValidProfile } from './profiles';
 import { ResponseStore } from './responses/store';
 import { Scheduler } from './scheduler';
 import { tokenizerFor } from './tokenizer';
-import type { Engine, SimContext } from './sim-context';
+import type { Adapter, Engine, SimContext } from './sim-context';
 import { IMITATED_TOOL_PARSERS } from './tools/tool-output';
 import type { FaultSettings, RunningSimulator, SimulatorOptions, SimulatorStats } from './types';
 import { versionFeatures } from './vllm-version';
@@ -93,6 +93,15 @@ function resolveOptions(opts: SimulatorOptions) {
     }
     names.add(m.servedName);
   }
+  for (const m of opts.models) {
+    for (const lora of m.loraModules ?? []) {
+      // vLLM refuses a second adapter of one name ("has already been loaded"), and a request's
+      // model would be ambiguous if an adapter bore a base model's name.
+      if (names.has(lora.name)) throw new Error(`LoRA adapter name ${lora.name} is used twice (or is a served model name)`);
+      if (!lora.path) throw new Error(`LoRA adapter ${lora.name}: a path is needed`);
+      names.add(lora.name);
+    }
+  }
   const speed = opts.speed ?? 1;
   if (!Number.isFinite(speed) || speed <= 0) throw new Error(`speed must be a number > 0 (got ${speed})`);
   return {
@@ -129,8 +138,11 @@ export function startSimulator(opts: SimulatorOptions, listen: { port: number; h
     ref.scheduler = scheduler;
     engines.set(model.servedName, { model, scheduler, metrics: modelMetrics, tokenizer: tokenizerFor(model) });
   }
+  const adapters = new Map<string, Adapter>();
+  for (const engine of engines.values()) for (const lora of engine.model.loraModules ?? []) adapters.set(lora.name, { ...lora, engine });
   const ctx: SimContext = {
     engines,
+    adapters,
     defaultEngine: engines.get(resolved.models[0].servedName) as Engine,
     outputMode: resolved.outputMode,
     seed: resolved.seed,

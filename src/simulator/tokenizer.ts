@@ -18,13 +18,17 @@ export function isValidTokenId(id: unknown): id is number {
 
 const shared = new Map<string, ModelTokenizer>();
 
-/** The tokenizer of a served model: `tokenizer` names a family explicitly, else the names decide. */
-export function tokenizerFor(model: { servedName: string; id: string; tokenizer?: FamilyName }): ModelTokenizer {
+/**
+ * The tokenizer of a served model: `tokenizer` names a family explicitly, else the names decide;
+ * `chatTemplate` (vLLM's `--chat-template`) replaces the family's own template.
+ */
+export function tokenizerFor(model: { servedName: string; id: string; tokenizer?: FamilyName; chatTemplate?: string }): ModelTokenizer {
   const family = model.tokenizer ? FAMILIES[model.tokenizer] : familyFor(model.servedName, model.id);
-  let t = shared.get(family.name);
+  const key = model.chatTemplate === undefined ? family.name : `${family.name}\u0000${model.chatTemplate}`;
+  let t = shared.get(key);
   if (!t) {
-    t = new ModelTokenizer(family);
-    shared.set(family.name, t);
+    t = new ModelTokenizer(family, model.chatTemplate);
+    shared.set(key, t);
   }
   return t;
 }

@@ -41,6 +41,16 @@ export interface SimulatorModel {
   enableAutoToolChoice?: boolean;
   /** vLLM's `--tool-call-parser`; the simulator imitates 'mistral' (tools/tool-output.ts). */
   toolCallParser?: string | null;
+  /**
+   * vLLM's `--lora-modules` (with `--enable-lora`): adapters served on this model, each answering
+   * as a model of its own name (vllm/entrypoints/openai/serving_models.py).
+   */
+  loraModules?: readonly LoraModule[];
+  /**
+   * vLLM's `--chat-template`: the template text that replaces the model's own (a template with a
+   * `tool` role lets tool results follow tool calls; Mixtral's own refuses them).
+   */
+  chatTemplate?: string;
   /** The vLLM version this model's engine runs; `citadel-llm sim` answers as it unless --vllm-version says otherwise. */
   vllmVersion?: string;
   /** vLLM's `--max-logprobs` (default 20): more logprobs per token is a 400. */
@@ -50,6 +60,12 @@ export interface SimulatorModel {
    * Optional; defaults to maxNumSeqs × maxModelLen.
    */
   kvCacheTokens?: number;
+}
+
+/** One LoRA adapter: the name requests use and the path vLLM loads it from. */
+export interface LoraModule {
+  name: string;
+  path: string;
 }
 
 export interface FaultSettings {

@@ -32,7 +32,9 @@ describe('the model registry: a fifth model is one entry and its YAML', () => {
       .replace('name: yi-34b', `name: ${TINY}`)
       .replace('port: 11406', 'port: 11408')
       .replace('prometheus_port: 11407', 'prometheus_port: 11409')
-      .replace('aliases: [yi]', 'aliases: [tiny]');
+      .replace('aliases: [yi]', 'aliases: [tiny]')
+      // Its own served name: one name never routes to two models (config/model-names.ts).
+      .replace('name: 01-ai/Yi-34B-Chat', 'name: tiny/llm-1b');
     writeFileSync(join(configDir, 'services', `${TINY}.yaml`), yaml);
     // Another model may name it as a fallback.
     const phi = join(configDir, 'services', 'phi-3-mini.yaml');
@@ -61,7 +63,7 @@ describe('the model registry: a fifth model is one entry and its YAML', () => {
   it('gets a Nest module, and the simulator can stand in for it', async () => {
     const tiny = load({}, [TINY]).model(TINY)!;
     expect(MODEL_MODULES[TINY as never]).toBe(SharedModelModule);
-    expect(simulatorModelFromConfig(tiny)).toMatchObject({ id: TINY, servedName: '01-ai/Yi-34B-Chat', maxNumSeqs: 64 });
+    expect(simulatorModelFromConfig(tiny)).toMatchObject({ id: TINY, servedName: 'tiny/llm-1b', maxNumSeqs: 64 });
     const module = await Test.createTestingModule({ imports: [modelModuleFor(tiny)] }).compile();
     try {
       expect(module.get(ModelService).id).toBe(TINY);

@@ -4,6 +4,8 @@ import { join } from 'node:path';
 import { compareVersions, VllmCommandBuilder } from '../../src/services/core/service-manager/vllm-command-builder';
 import { FAKE_VLLM, loadModel, removeTempDirs, tempDir } from './helpers';
 
+const REPO_CONFIG = join(__dirname, '..', '..', 'config');
+
 afterAll(removeTempDirs);
 
 const common = (port: number) => ['--host', '127.0.0.1', '--port', String(port)];
@@ -26,6 +28,8 @@ describe('VllmCommandBuilder: the shipped configurations', () => {
       // config/services/mixtral-8x7b.yaml engine.vllm: auto tool choice with Mistral's parser.
       '--enable-auto-tool-choice',
       '--tool-call-parser', 'mistral',
+      // Its tool-aware chat template, shipped in config/templates, as an absolute path.
+      '--chat-template', join(REPO_CONFIG, 'templates', 'mixtral-8x7b-tools.jinja'),
     ]);
   });
 
@@ -169,6 +173,26 @@ describe('VllmCommandBuilder: flags that depend on settings and version', () => 
     expect(spawnSync(process.execPath, [FAKE_VLLM, ...args], { env, encoding: 'utf8' }).status).toBe(1);
     const bad = spawnSync(process.execPath, [FAKE_VLLM, ...args.map((a) => (a === 'ray' ? 'slurm' : a))], { env, encoding: 'utf8' });
     expect([bad.status, bad.stderr]).toEqual([2, expect.stringContaining("argument --distributed-executor-backend: invalid choice: 'slurm'")]);
+  });
+
+  it("passes LoRA adapters as vLLM's --enable-lora --lora-modules name=path …, with --max-loras and --max-lora-rank when set (cli_args.py)", () => {
+    const model = loadModel('mixtral-8x7b');
+    Object.assign(model.model, { lora_modules: { 'sql-lora': '/opt/loras/sql', 'chat-lora': '/opt/loras/chat' }, max_loras: 2, max_lora_rank: 64 });
+    model.engine.vllm.extra_args = ['--max-cpu-loras', '4'];
+    const args = builder.build(model, 1).args;
+    const at = args.indexOf('--enable-lora');
+    expect(args.slice(at)).toEqual([
+      '--enable-lora',
+      '--lora-modules', 'sql-lora=/opt/loras/sql', 'chat-lora=/opt/loras/chat',
+      '--max-loras', '2',
+      '--max-lora-rank', '64',
+      // extra_args after them: vLLM's nargs='+' list ends at the next flag.
+      '--max-cpu-loras', '4',
+    ]);
+    // Limits alone, without an adapter, pass nothing; no adapters, no LoRA flags.
+    const none = loadModel('mixtral-8x7b');
+    Object.assign(none.model, { max_loras: 2 });
+    for (const flag of ['--enable-lora', '--lora-modules', '--max-loras', '--max-lora-rank']) expect(builder.build(none, 1).args).not.toContain(flag);
   });
 
   it('runs the configured executable', () => {

@@ -7,6 +7,7 @@ import { EngineFailure } from '../core/vllm-engine/engine-failure';
 import { engineFailureToApiError } from '../core/vllm-engine/engine-failure-to-api-error';
 import { engineAnswerToApiError } from '../core/vllm-engine/engine-error-body';
 import { readBody } from '../core/vllm-engine/read-body';
+import { ReplicaAffinity } from '../core/vllm-engine/replica-affinity';
 import { VllmEngine } from '../core/vllm-engine/vllm-engine';
 import { sseChunks } from '../streaming/sse-chunks';
 import { Admission } from './admission';
@@ -43,6 +44,8 @@ export class ModelService implements OnApplicationShutdown {
   private lastCpu?: { at: number; seconds: number };
   /** When this service started (Unix seconds): the `created` of its /v1/models entry. */
   readonly createdAt = Math.floor(Date.now() / 1000);
+  /** Which of its engine's replicas holds each stored response (the model port and the gateway share it). */
+  readonly storedResponses = new ReplicaAffinity();
 
   constructor(
     readonly config: ModelServiceConfig,
@@ -64,9 +67,22 @@ export class ModelService implements OnApplicationShutdown {
     return this.config.model.name;
   }
 
-  /** Every name a client may use for this model. */
+  /** Every name a client may use for this model, its LoRA adapters' included. */
   get names(): string[] {
-    return [this.id, this.servedName, ...this.config.model.aliases];
+    return [this.id, this.servedName, ...this.config.model.aliases, ...this.adapters];
+  }
+
+  /** The LoRA adapters its engine serves (model.lora_modules), by name. */
+  get adapters(): string[] {
+    return Object.keys(this.config.model.lora_modules);
+  }
+
+  /**
+   * The configured adapter a request's `model` names, or undefined for the base model. What is
+   * returned comes from the config, so it may become a metric label.
+   */
+  adapterNamed(name: unknown): string | undefined {
+    return typeof name === 'string' && Object.prototype.hasOwnProperty.call(this.config.model.lora_modules, name) ? this.adapters.find((a) => a === name) : undefined;
   }
 
   /**

@@ -32,7 +32,20 @@ export interface RelayOptions {
   dropUsageChunk?: boolean;
   /** The event after which the stream is complete: `data: [DONE]` unless told (Responses streams end otherwise). */
   isFinalEvent?: (event: Buffer) => boolean;
+  /**
+   * The event(s) that end a stream that broke off (failed, timed out, or cut by a shutdown):
+   * vLLM's `data: {"error"}` then `data: [DONE]` unless told (Responses streams: responses-failure.ts).
+   */
+  failureEvent?: (message: string, type: string, code: number) => Buffer;
   observer?: StreamObserver;
+}
+
+/** Usage as chat and completions (prompt/completion) or Responses (input/output) report it. */
+interface Usage {
+  prompt_tokens?: number;
+  completion_tokens?: number;
+  input_tokens?: number;
+  output_tokens?: number;
 }
 
 /** vLLM's last chunk with `include_usage`: no choices, only the usage. */
@@ -67,6 +80,7 @@ export class ResponseStreamer {
     const splitter = new SseEventSplitter();
     let sawDone = false;
     const isFinal = options.isFinalEvent ?? isDoneEvent;
+    const failed = options.failureEvent ?? sseErrorEvent;
     let first = true;
     // Stays so when the consumer stops pulling: the client is gone.
     let outcome: StreamOutcome = 'client_aborted';
@@ -85,8 +99,9 @@ export class ResponseStreamer {
           for (let i = 0; i < events.length; i += options.maxMergedEvents) {
             const group = events.slice(i, i + options.maxMergedEvents);
             for (const event of group) {
+              // A Responses stream's final event carries its usage.
               if (isFinal(event)) sawDone = true;
-              else if (!options.dropUsageChunk && observer?.usage && hasUsage(event)) this.reportUsage(event, observer);
+              if (!options.dropUsageChunk && observer?.usage && hasUsage(event)) this.reportUsage(event, observer);
             }
             if (first) {
               first = false;
@@ -111,21 +126,21 @@ export class ResponseStreamer {
       }
       if (upstreamAbort.signal.reason instanceof ShuttingDown) {
         outcome = 'upstream_failed';
-        yield sseErrorEvent('the server is shutting down; the stream was ended before it was complete', 'service_unavailable', 503);
+        yield failed('the server is shutting down; the stream was ended before it was complete', 'service_unavailable', 503);
         return;
       }
       if (timedOut === 'first_token') {
         outcome = 'idle_timeout';
-        yield sseErrorEvent('the model engine sent no token within the first-token timeout (engine.timeouts.first_token_ms); the stream was ended', 'timeout_error', 504);
+        yield failed('the model engine sent no token within the first-token timeout (engine.timeouts.first_token_ms); the stream was ended', 'timeout_error', 504);
         return;
       }
       if (timedOut === 'idle') {
         outcome = 'idle_timeout';
-        yield sseErrorEvent(`the model engine sent nothing for ${options.idleTimeoutMs} ms; the stream was ended`, 'timeout_error', 504);
+        yield failed(`the model engine sent nothing for ${options.idleTimeoutMs} ms; the stream was ended`, 'timeout_error', 504);
         return;
       }
       outcome = 'upstream_failed';
-      yield sseErrorEvent('the model engine closed the stream before it was complete', 'upstream_error', 502);
+      yield failed('the model engine closed the stream before it was complete', 'upstream_error', 502);
     } finally {
       clearTimeout(idleTimer);
       discardBody(upstream.body);
@@ -144,11 +159,21 @@ export class ResponseStreamer {
     return kept;
   }
 
+  /**
+   * The usage an event reports: a chat or completions chunk's `usage` (prompt/completion tokens),
+   * or a Responses final event's `response.usage` (input/output tokens), its data line wherever
+   * it is in the event (a Responses event starts with its `event:` line).
+   */
   private reportUsage(event: Buffer, observer: StreamObserver): void {
     try {
-      const json = JSON.parse(event.toString('utf8').replace(/^data: /, '')) as { usage?: { prompt_tokens?: number; completion_tokens?: number } | null };
-      if (json.usage && typeof json.usage.prompt_tokens === 'number') {
-        observer.usage!({ prompt_tokens: json.usage.prompt_tokens, completion_tokens: json.usage.completion_tokens ?? 0 });
+      const text = event.toString('utf8');
+      const data = text.startsWith('data: ') ? 0 : text.indexOf('\ndata: ') + 1;
+      if (data === 0 && !text.startsWith('data: ')) return;
+      const json = JSON.parse(text.slice(data + 'data: '.length)) as { usage?: Usage | null; response?: { usage?: Usage | null } };
+      const usage = json.usage ?? json.response?.usage;
+      const prompt = usage?.prompt_tokens ?? usage?.input_tokens;
+      if (typeof prompt === 'number') {
+        observer.usage!({ prompt_tokens: prompt, completion_tokens: usage?.completion_tokens ?? usage?.output_tokens ?? 0 });
       }
     } catch {
       // Not JSON we understand: usage is only for metrics, the event is relayed as it is.

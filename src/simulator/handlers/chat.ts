@@ -4,11 +4,11 @@ import { ChatChoicePlan, chatOutput } from '../chat-output';
 import { assertJsonContentType, readBody } from '../http-util';
 import { mix32 } from '../prng';
 import { checkSampling, DEFAULT_MAX_LOGPROBS, parseChatRequest, parseJsonObject } from '../request-parser';
-import { resolveEngine, SimContext } from '../sim-context';
+import { answeringModel, resolveEngine, SimContext } from '../sim-context';
 import { constrainedText } from '../structured-output';
 import { planChoice } from '../text-generator';
 import type { ChatTurn } from '../tokenizer';
-import { toolPromptIds } from '../tokenizers/tool-prompt';
+import { chatIdsWithTools } from '../tokenizers/tool-prompt';
 import { planToolText } from '../tools/tool-output';
 import { AUTO_TOOL_CHOICE_DISABLED } from '../tools/tool-request';
 import { outputSeed, requestId, resolveFaults, resolveMaxTokens, runGeneration } from './generation';
@@ -28,8 +28,8 @@ export async function handleChat(ctx: SimContext, req: IncomingMessage, res: Ser
   // serving_chat.py checks this right after the model, before the prompt is rendered.
   if (r.toolRequest?.choice === 'auto' && !(model.enableAutoToolChoice && model.toolCallParser)) throw AUTO_TOOL_CHOICE_DISABLED;
   const tokenizer = engine.tokenizer;
-  // The tools are part of the prompt vLLM's chat template renders (a heuristic here: tokenizers/tool-prompt.ts).
-  const promptTokens = tokenizer.countChat(r.messages) + toolPromptIds(tokenizer, body.tools).length;
+  // The tools are part of the prompt vLLM's chat template renders (tokenizers/tool-prompt.ts).
+  const promptTokens = chatIdsWithTools(tokenizer, r.messages, true, false, body.tools).length;
   // vLLM's chat path appends the exception's cause (None) to context-length messages.
   const maxTokens = resolveMaxTokens(model, promptTokens, r.maxTokens, ' None');
   checkSampling(r, maxTokens, model.maxLogprobs ?? DEFAULT_MAX_LOGPROBS);
@@ -71,9 +71,10 @@ export async function handleChat(ctx: SimContext, req: IncomingMessage, res: Ser
       id,
       created,
       engine,
+      modelName: answeringModel(engine, r.model),
       promptTokens,
       choices: choices.map((c) => c.plan),
-      output: chatOutput({ id, created, model: model.servedName, promptTokens, choices, topLogprobs: r.logprobs, seed }),
+      output: chatOutput({ id, created, model: answeringModel(engine, r.model), promptTokens, choices, topLogprobs: r.logprobs, seed }),
       stream: r.stream,
       includeUsage: r.includeUsage,
       continuousUsage: r.continuousUsage,

@@ -4,7 +4,7 @@ import { completionOutput } from '../completion-output';
 import { assertJsonContentType, readBody } from '../http-util';
 import { mix32 } from '../prng';
 import { checkSampling, DEFAULT_MAX_LOGPROBS, parseCompletionRequest, parseJsonObject } from '../request-parser';
-import { resolveEngine, SimContext } from '../sim-context';
+import { answeringModel, resolveEngine, SimContext } from '../sim-context';
 import { constrainedText } from '../structured-output';
 import { ChoicePlan, planChoice } from '../text-generator';
 import { SimulatorError } from '../errors';
@@ -66,9 +66,10 @@ export async function handleCompletions(ctx: SimContext, req: IncomingMessage, r
       id,
       created,
       engine,
+      modelName: answeringModel(engine, r.model),
       promptTokens,
       choices,
-      output: completionOutput({ id, created, model: engine.model.servedName, promptTokens, choices, echo, logprobs: r.logprobs, seed }),
+      output: completionOutput({ id, created, model: answeringModel(engine, r.model), promptTokens, choices, echo, logprobs: r.logprobs, seed }),
       stream: r.stream,
       includeUsage: r.includeUsage,
       continuousUsage: r.continuousUsage,

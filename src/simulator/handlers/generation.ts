@@ -133,6 +133,8 @@ export interface GenerationSpec {
   id: string;
   created: number;
   engine: Engine;
+  /** The `model` the answer names: the served name, or the LoRA adapter asked for. */
+  modelName: string;
   promptTokens: number;
   choices: ChoicePlan[];
   output: GenerationOutput;
@@ -181,7 +183,7 @@ export function runGeneration(ctx: SimContext, res: ServerResponse, spec: Genera
   const failAfter = faults.failAfterTokens;
   const stallAfter = faults.stallAfterTokens;
 
-  const format = spec.stream ? new StreamFormatter(spec.kind, spec.id, spec.created, engine.model.servedName) : null;
+  const format = spec.stream ? new StreamFormatter(spec.kind, spec.id, spec.created, spec.modelName) : null;
   let job: Job | null = null;
   const abort = (): void => {
     if (job) scheduler.abort(job);

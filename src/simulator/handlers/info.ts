@@ -4,17 +4,23 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { sendEmpty, sendJson } from '../http-util';
 import type { SimContext } from '../sim-context';
 
-/** vLLM's ModelCard list; `root` is the served model (the path or repo vLLM was started with). */
+/**
+ * vLLM's ModelCard list (serving_models.py `show_available_models`): the base models, `root` the
+ * served model (the path or repo vLLM was started with), then each LoRA adapter with `root` its
+ * path, `parent` its base model and no `max_model_len`.
+ */
 export function handleModels(ctx: SimContext, _req: IncomingMessage, res: ServerResponse): void {
   const created = Math.floor(Date.now() / 1000);
-  const data = [...ctx.engines.values()].map(({ model }) => ({
-    id: model.servedName,
+  const bases = [...ctx.engines.values()].map(({ model }) => ({ id: model.servedName, root: model.servedName, parent: null, maxModelLen: model.maxModelLen }));
+  const loras = [...ctx.adapters.values()].map((a) => ({ id: a.name, root: a.path, parent: a.engine.model.servedName, maxModelLen: null }));
+  const data = [...bases, ...loras].map((card) => ({
+    id: card.id,
     object: 'model',
     created,
     owned_by: 'vllm',
-    root: model.servedName,
-    parent: null,
-    max_model_len: model.maxModelLen,
+    root: card.root,
+    parent: card.parent,
+    max_model_len: card.maxModelLen,
     permission: [
       {
         id: `modelperm-${randomBytes(16).toString('hex')}`,

@@ -12,7 +12,7 @@ import { parseJsonObject } from '../request-parser';
 import { parseResponsesRequest, ResponsesRequest } from '../responses/request';
 import { messageOutput, ResponseEventStream, ResponseFrame, responseBody, uuidHex } from '../responses/shapes';
 import type { StoredResponse } from '../responses/store';
-import { Engine, resolveEngine, SimContext } from '../sim-context';
+import { answeringModel, Engine, resolveEngine, SimContext } from '../sim-context';
 import type { Job } from '../scheduler';
 import { constrainedText } from '../structured-output';
 import { ChoicePlan, planChoice } from '../text-generator';
@@ -148,7 +148,7 @@ export async function handleCreateResponse(ctx: SimContext, req: IncomingMessage
   const frame: ResponseFrame = {
     id: r.requestId ?? `resp_${uuidHex()}`,
     createdAt: Math.floor(Date.now() / 1000),
-    model: engine.model.servedName,
+    model: answeringModel(engine, r.model),
     request: r,
     temperature,
     topP,

@@ -4,7 +4,7 @@ import { SimulatorError } from '../errors';
 import { assertJsonContentType, readBody, sendJson } from '../http-util';
 import { parseDetokenizeRequest, parseJsonObject, parseTokenizeRequest } from '../request-parser';
 import { resolveEngine, SimContext } from '../sim-context';
-import { toolPromptIds, withToolIds } from '../tokenizers/tool-prompt';
+import { chatIdsWithTools } from '../tokenizers/tool-prompt';
 
 export async function handleTokenize(ctx: SimContext, req: IncomingMessage, res: ServerResponse): Promise<void> {
   assertJsonContentType(req);
@@ -14,9 +14,9 @@ export async function handleTokenize(ctx: SimContext, req: IncomingMessage, res:
   const tokenizer = engine.tokenizer;
   // vLLM renders messages with the chat template, then encodes the text with the request's
   // add_special_tokens (default false for messages: the template already has BOS where the model wants it).
-  // Its TokenizeChatRequest takes `tools` too, rendered by the template (a heuristic here: tokenizers/tool-prompt.ts).
+  // Its TokenizeChatRequest takes `tools` too, rendered by the template (tokenizers/tool-prompt.ts).
   const tokens = r.messages
-    ? withToolIds(tokenizer, tokenizer.encode(tokenizer.renderChat(r.messages, r.addGenerationPrompt), r.addSpecialTokens), toolPromptIds(tokenizer, body.tools))
+    ? chatIdsWithTools(tokenizer, r.messages, r.addGenerationPrompt, r.addSpecialTokens, body.tools)
     : tokenizer.encode(r.prompt?.text ?? '', r.addSpecialTokens);
   sendJson(
     res,

@@ -21,6 +21,10 @@ import { loadVocabulary, SentencePieceBpe } from './vocabularies';
 export interface ChatTurn {
   role: string;
   content: string;
+  /** An assistant turn's `tool_calls`, as the request sent them (rendered by tool-aware templates). */
+  toolCalls?: readonly unknown[];
+  /** A tool turn's `tool_call_id`. */
+  toolCallId?: string;
 }
 
 const CACHE_ENTRIES = 65536;
@@ -45,7 +49,13 @@ export class ModelTokenizer {
   private readonly splitter: RegExp;
   private readonly bosId: number;
 
-  constructor(readonly family: TokenizerFamily) {
+  /**
+   * @param chatTemplate a template that replaces the family's own (vLLM's `--chat-template`)
+   */
+  constructor(
+    readonly family: TokenizerFamily,
+    private readonly chatTemplate: string = family.chatTemplate.template,
+  ) {
     for (const t of family.addedTokens) {
       this.addedById.set(t.id, t.content);
       this.addedByContent.set(t.content, t);
@@ -55,6 +65,11 @@ export class ModelTokenizer {
     const bos = this.addedByContent.get(family.bosToken);
     if (!bos) throw new Error(`tokenizer ${family.name}: BOS ${family.bosToken} is not an added token`);
     this.bosId = bos.id;
+  }
+
+  /** A template replaces the model's own (vLLM's --chat-template): it renders what it is given, tools included. */
+  get hasConfiguredTemplate(): boolean {
+    return this.chatTemplate !== this.family.chatTemplate.template;
   }
 
   private vocab(): SentencePieceBpe {
@@ -130,23 +145,34 @@ export class ModelTokenizer {
   }
 
   /** The prompt text the model's chat template makes of messages (vLLM's apply_chat_template). */
-  renderChat(messages: readonly ChatTurn[], addGenerationPrompt: boolean): string {
+  renderChat(messages: readonly ChatTurn[], addGenerationPrompt: boolean, tools?: readonly unknown[]): string {
     // Rendering costs ~100 µs (the Jinja interpreter); the same conversation renders the same text.
     let key = addGenerationPrompt ? '1' : '0';
-    for (const m of messages) key += `\u0000${m.role}\u0000${m.content}`;
+    for (const m of messages) {
+      key += `\u0000${m.role}\u0000${m.content}`;
+      if (m.toolCalls !== undefined || m.toolCallId !== undefined) key += `\u0000${JSON.stringify([m.toolCalls, m.toolCallId])}`;
+    }
+    if (tools !== undefined) key += `\u0001${JSON.stringify(tools)}`;
     const known = this.renderCache.get(key);
     if (known !== undefined) return known;
-    const text = this.renderUncached(messages, addGenerationPrompt);
+    const text = this.renderUncached(messages, addGenerationPrompt, tools);
     if (this.renderCache.size >= PIECE_CACHE_ENTRIES) this.renderCache.delete(this.renderCache.keys().next().value as string);
     this.renderCache.set(key, text);
     return text;
   }
 
-  private renderUncached(messages: readonly ChatTurn[], addGenerationPrompt: boolean): string {
-    this.template ??= new Template(this.family.chatTemplate.template);
+  private renderUncached(messages: readonly ChatTurn[], addGenerationPrompt: boolean, tools?: readonly unknown[]): string {
+    this.template ??= new Template(this.chatTemplate);
     try {
       return this.template.render({
-        messages: messages.map((m) => ({ role: m.role, content: m.content })),
+        // As vLLM hands them to the template: tool calls and call ids where the request had them.
+        messages: messages.map((m) => ({
+          role: m.role,
+          content: m.content,
+          ...(m.toolCalls !== undefined ? { tool_calls: m.toolCalls } : {}),
+          ...(m.toolCallId !== undefined ? { tool_call_id: m.toolCallId } : {}),
+        })),
+        ...(tools !== undefined ? { tools } : {}),
         bos_token: this.family.bosToken,
         eos_token: this.family.eosToken,
         add_generation_prompt: addGenerationPrompt,
@@ -158,12 +184,12 @@ export class ModelTokenizer {
   }
 
   /** Ids of a chat prompt, as vLLM's chat path encodes it (add_special_tokens=false). */
-  encodeChat(messages: readonly ChatTurn[], addGenerationPrompt = true): number[] {
-    return this.encode(this.renderChat(messages, addGenerationPrompt), false);
+  encodeChat(messages: readonly ChatTurn[], addGenerationPrompt = true, tools?: readonly unknown[]): number[] {
+    return this.encode(this.renderChat(messages, addGenerationPrompt, tools), false);
   }
 
-  countChat(messages: readonly ChatTurn[], addGenerationPrompt = true): number {
-    return this.encodeChat(messages, addGenerationPrompt).length;
+  countChat(messages: readonly ChatTurn[], addGenerationPrompt = true, tools?: readonly unknown[]): number {
+    return this.encodeChat(messages, addGenerationPrompt, tools).length;
   }
 
   /** convert_ids_to_tokens: the vocabulary's own strings ("▁the", "<0x0A>", "<s>"). */

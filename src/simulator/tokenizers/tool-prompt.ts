@@ -14,7 +14,7 @@
  * real template would add its own wording around them, or nothing when it ignores `tools`.
  */
 import { pyJsonDumps } from '../py-json';
-import type { ModelTokenizer } from './model-tokenizer';
+import type { ChatTurn, ModelTokenizer } from './model-tokenizer';
 
 type JsonObject = Record<string, unknown>;
 
@@ -27,7 +27,7 @@ function isObject(v: unknown): v is JsonObject {
  * `type`, then `function` with FunctionDefinition's fields (`name`, `description`, `parameters`,
  * None when absent) followed by any extra keys the client sent (OpenAIBaseModel keeps them).
  */
-function dumpedTool(t: unknown): unknown {
+export function dumpedTool(t: unknown): unknown {
   if (!isObject(t) || !isObject(t.function)) return t;
   const { name, description, parameters, ...extra } = t.function;
   return { type: t.type ?? 'function', function: { name, description: description ?? null, parameters: parameters ?? null, ...extra } };
@@ -50,4 +50,18 @@ export function withToolIds(tokenizer: ModelTokenizer, ids: readonly number[], t
   if (toolIds.length === 0) return [...ids];
   const at = ids.length > 0 && tokenizer.tokenString(ids[0]) === tokenizer.family.bosToken ? 1 : 0;
   return [...ids.slice(0, at), ...toolIds, ...ids.slice(at)];
+}
+
+/**
+ * A chat prompt's ids with the request's tools. A configured template (vLLM's --chat-template,
+ * e.g. Mixtral's tool template) gets the tools as vLLM hands them to it (model_dump()) and renders
+ * them itself: counted exactly. The models' own templates here render no tools, so the HEURISTIC
+ * block above is placed after the BOS instead.
+ */
+export function chatIdsWithTools(tokenizer: ModelTokenizer, messages: readonly ChatTurn[], addGenerationPrompt: boolean, addSpecialTokens: boolean, tools: unknown): number[] {
+  if (tokenizer.hasConfiguredTemplate) {
+    const dumped = Array.isArray(tools) && tools.length > 0 ? tools.map(dumpedTool) : undefined;
+    return tokenizer.encode(tokenizer.renderChat(messages, addGenerationPrompt, dumped), addSpecialTokens);
+  }
+  return withToolIds(tokenizer, tokenizer.encode(tokenizer.renderChat(messages, addGenerationPrompt), addSpecialTokens), toolPromptIds(tokenizer, tools));
 }

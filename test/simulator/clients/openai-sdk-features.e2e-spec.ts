@@ -9,6 +9,9 @@ import OpenAI5 from 'openai';
 import { zodResponseFormat } from 'openai/helpers/zod';
 import OpenAILatest from 'openai-latest';
 import { z } from 'zod';
+import { loadCitadelConfig } from '../../../src/config/config-loader';
+import { simulatorModelFromConfig } from '../../../src/simulator/model-from-config';
+import { startSimulator } from '../../../src/simulator/sim-server';
 import { MIXTRAL, OPENCHAT, PERSON_SCHEMA, simPairForSuite, TOOLS, WEATHER_PARAMETERS } from './sim-processes';
 
 const ajv = new Ajv({ strict: false });
@@ -93,22 +96,30 @@ describe.each([
     expect(kinds).toEqual(new Set(['call', 'text']));
   });
 
-  it("a tool result in the history: Mixtral's own chat template refuses the tool role, vLLM's 400 (serving it needs --chat-template)", async () => {
-    // Mixtral-8x7B-Instruct-v0.1's tokenizer_config template raises on any role but user/assistant
-    // after the system message; vLLM answers the TemplateError with a 400 (serving_chat.py).
-    const err = await client(sims.mixtral)
-      .chat.completions.create({
-        model: MIXTRAL,
-        tools: TOOLS,
-        messages: [
-          ...messages,
-          { role: 'assistant', content: null, tool_calls: [{ id: 'abcDEF123', type: 'function', function: { name: 'get_weather', arguments: '{"city": "Paris", "unit": "celsius"}' } }] },
-          { role: 'tool', tool_call_id: 'abcDEF123', content: '{"temperature": 21}' },
-        ],
-      })
-      .catch((e: unknown) => e);
-    expect(err).toBeInstanceOf(OpenAI.BadRequestError);
-    expect((err as InstanceType<typeof OpenAI.BadRequestError>).message).toMatch(/conversation roles must alternate user\/assistant/);
+  it("a tool result in the history: served with the shipped tool template (engine.vllm.chat_template); Mixtral's own template refuses the tool role, vLLM's 400", async () => {
+    const followUp = {
+      model: MIXTRAL,
+      tools: TOOLS,
+      messages: [
+        ...messages,
+        { role: 'assistant' as const, content: null, tool_calls: [{ id: 'abcDEF123', type: 'function' as const, function: { name: 'get_weather', arguments: '{"city": "Paris", "unit": "celsius"}' } }] },
+        { role: 'tool' as const, tool_call_id: 'abcDEF123', content: '{"temperature": 21}' },
+      ],
+    };
+    // The shipped config starts Mixtral's engine with config/templates/mixtral-8x7b-tools.jinja.
+    const answer = await client(sims.mixtral).chat.completions.create(followUp);
+    expect(answer.choices[0].message.content!.length).toBeGreaterThan(0);
+    // A vLLM started without --chat-template: Mixtral-8x7B-Instruct-v0.1's tokenizer_config template
+    // raises on any role but user/assistant after the system message; vLLM answers the
+    // TemplateError with a 400 (serving_chat.py).
+    const own = await startSimulator({ models: [{ ...simulatorModelFromConfig(loadCitadelConfig({ only: ['mixtral-8x7b'] }).model('mixtral-8x7b')!), chatTemplate: undefined }], instant: true }, { port: 0, host: '127.0.0.1' });
+    try {
+      const err = await client(own.url).chat.completions.create(followUp).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(OpenAI.BadRequestError);
+      expect((err as InstanceType<typeof OpenAI.BadRequestError>).message).toMatch(/conversation roles must alternate user\/assistant/);
+    } finally {
+      await own.close();
+    }
   });
 
   it('"auto" (and tools alone) without --enable-auto-tool-choice is vLLM\'s 400; tool_choice without tools too; "none" writes text', async () => {

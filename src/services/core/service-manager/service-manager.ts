@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { access, chmod, chown, rename, writeFile } from 'node:fs/promises';
 import { dirname, join, posix } from 'node:path';
 import { CitadelConfig } from '../../../config/citadel-config';
@@ -126,6 +126,8 @@ export class ServiceManager {
     for (const [from, to] of [
       ...MODEL_IDS.map((id) => [join(this.config.configDir, 'services', `${id}.yaml`), posix.join(installed, 'services', `${id}.yaml`)]),
       [join(this.config.configDir, 'gateway.yaml'), posix.join(installed, 'gateway.yaml')],
+      // Chat templates a model's engine.vllm.chat_template names relative to the config folder.
+      ...templateFiles(this.config.configDir).map((name) => [join(this.config.configDir, 'templates', name), posix.join(installed, 'templates', name)]),
     ]) {
       if (existsSync(from)) yamls.push({ path: to, content: readFileSync(from, 'utf8'), mode: 0o644, kind: 'config' });
     }
@@ -303,4 +305,10 @@ async function exists(path: string): Promise<boolean> {
   } catch {
     return false;
   }
+}
+
+/** The `.jinja` files of a config folder's `templates/` (none when it has no such folder). */
+function templateFiles(configDir: string): string[] {
+  const dir = join(configDir, 'templates');
+  return existsSync(dir) ? readdirSync(dir).filter((name) => name.endsWith('.jinja')).sort() : [];
 }

@@ -73,6 +73,14 @@ export class VllmCommandBuilder {
     if (vllm.tool_call_parser) args.push('--tool-call-parser', vllm.tool_call_parser);
     if (vllm.chat_template) args.push('--chat-template', vllm.chat_template);
     if (vllm.reasoning_parser) args.push('--reasoning-parser', vllm.reasoning_parser);
+    // LoRA adapters served as models of their own (vllm/entrypoints/openai/cli_args.py:
+    // `--lora-modules` takes name=path words, `--enable-lora` must be on for them).
+    const adapters = Object.entries(m.lora_modules);
+    if (adapters.length > 0) {
+      args.push('--enable-lora', '--lora-modules', ...adapters.map(([name, path]) => `${name}=${path}`));
+      if (m.max_loras !== undefined) args.push('--max-loras', String(m.max_loras));
+      if (m.max_lora_rank !== undefined) args.push('--max-lora-rank', String(m.max_lora_rank));
+    }
     args.push(...vllm.extra_args);
     if (vllm.api_key_file) {
       const key = this.readSecret(vllm.api_key_file);

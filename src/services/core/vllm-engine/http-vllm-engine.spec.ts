@@ -49,6 +49,30 @@ describe('HttpVllmEngine (replicas, retries, breaker)', () => {
     await e.close();
   });
 
+  it('sends a call naming its replica (a stored response) there, even when another is less busy, with no retry elsewhere', async () => {
+    const { engine: e, hits } = engine({ 'http://a': [{ status: 200 }], 'http://b': [{ status: 503 }] });
+    const busy = await e.call(call());
+    expect(hits).toEqual(['http://a']);
+    // `b` is idle, but the call names `b`: it goes there, and its 503 is the answer (no retry on `a`).
+    const pinned = await e.call({ ...call(), replica: 'http://b' });
+    expect(pinned.status).toBe(503);
+    expect(hits).toEqual(['http://a', 'http://b']);
+    busy.body.resume();
+    pinned.body.resume();
+    await e.close();
+  });
+
+  it('a named replica that refuses connections or is unknown: the call goes where any call would (the others answer for a missing response)', async () => {
+    const { engine: e, hits } = engine({ 'http://a': [{ status: 200 }], 'http://b': [{ error: 'ECONNREFUSED' }] });
+    expect((await e.call({ ...call(), replica: 'http://b' })).status).toBe(200);
+    expect(hits).toEqual(['http://b', 'http://a']);
+    // Now known down, and an unknown one: straight to the replica the engine picks.
+    expect((await e.call({ ...call(), replica: 'http://b' })).status).toBe(200);
+    expect((await e.call({ ...call(), replica: 'http://gone' })).status).toBe(200);
+    expect(hits).toEqual(['http://b', 'http://a', 'http://a', 'http://a']);
+    await e.close();
+  });
+
   it('retries a refused connection on another replica and marks the first down', async () => {
     const { engine: e, hits } = engine({ 'http://a': [{ error: 'ECONNREFUSED' }], 'http://b': [{ status: 200 }] });
     const reply = await e.call(call());

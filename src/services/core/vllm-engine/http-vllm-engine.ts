@@ -142,6 +142,17 @@ export class HttpVllmEngine extends VllmEngine {
     const tried = new Set<Replica>();
     const started = Date.now();
     let lastFailure: EngineFailure | undefined;
+    const holder = call.replica === undefined ? undefined : this.replicas.find((r) => r.url === call.replica && r.up);
+    if (holder) {
+      // Only this replica can answer (the others would say 404): no retry elsewhere, unless it
+      // could not be reached at all; then what it held is gone with it, and another replica
+      // gives the answer for a missing response.
+      const outcome = await this.attempt(holder, call, false);
+      if (!(outcome instanceof EngineFailure)) return outcome;
+      if (outcome.kind !== 'connect') throw outcome;
+      tried.add(holder);
+      lastFailure = outcome;
+    }
     for (let attempt = 0; ; attempt++) {
       // Another replica than the ones that failed, when there is one.
       const target = this.choose(tried);

@@ -11,6 +11,12 @@ export interface EngineCall {
   stream?: boolean;
   /** Sent as `X-Request-Id` (vLLM takes it as its request id and echoes it back). */
   requestId?: string;
+  /**
+   * The replica (its URL, as EngineReply.upstream names it) that must answer: it holds state the
+   * others lack (a stored response). Used while it is up, with no retry elsewhere; when it is
+   * down or gone, the call goes where any call would.
+   */
+  replica?: string;
 }
 
 export interface EngineReply {
