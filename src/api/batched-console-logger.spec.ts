@@ -1,12 +1,14 @@
 import { ConsoleLogger } from '@nestjs/common';
 import { BatchedConsoleLogger } from './batched-console-logger';
 
-const nextTurn = () => new Promise((resolve) => setImmediate(resolve));
+/** Fake timers: the test moves the clock past the batch's wait, it never sleeps. */
+const flushTime = () => jest.advanceTimersByTime(BatchedConsoleLogger.FLUSH_MS);
 
 describe('BatchedConsoleLogger', () => {
   let out: { stream: 'stdout' | 'stderr'; text: string }[];
   let restore: () => void;
   beforeEach(() => {
+    jest.useFakeTimers();
     out = [];
     const stdout = jest.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => (out.push({ stream: 'stdout', text: String(chunk) }), true));
     const stderr = jest.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => (out.push({ stream: 'stderr', text: String(chunk) }), true));
@@ -15,15 +17,18 @@ describe('BatchedConsoleLogger', () => {
   afterEach(() => {
     BatchedConsoleLogger.flush();
     restore();
+    jest.useRealTimers();
   });
 
-  it("writes the log lines of one turn in one write, each line as Nest's console logger formats it", async () => {
+  it("writes the log lines of a batch's wait in one write, each line as Nest's console logger formats it", () => {
     const logger = new BatchedConsoleLogger({ colors: false });
     logger.setLogLevels(['log', 'warn', 'error']);
     logger.log('first', 'Access');
     logger.log('second', 'Access');
     expect(out).toEqual([]);
-    await nextTurn();
+    jest.advanceTimersByTime(BatchedConsoleLogger.FLUSH_MS - 1);
+    expect(out).toEqual([]);
+    flushTime();
     expect(out).toHaveLength(1);
     const lines = out[0].text.split('\n').filter(Boolean);
     expect(lines).toHaveLength(2);
@@ -61,11 +66,11 @@ describe('BatchedConsoleLogger', () => {
     expect(out).toHaveLength(1);
   });
 
-  it('leaves levels that are off silent', async () => {
+  it('leaves levels that are off silent', () => {
     const logger = new BatchedConsoleLogger({ colors: false });
     logger.setLogLevels(['error']);
     logger.log('hidden', 'Ctx');
-    await nextTurn();
+    flushTime();
     expect(out).toEqual([]);
   });
 });

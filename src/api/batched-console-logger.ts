@@ -1,22 +1,24 @@
 import { ConsoleLogger, LogLevel } from '@nestjs/common';
 
 /**
- * Nest's console logger, with its `log` lines written in batches: every line logged during one
- * turn of the event loop goes out in one write when the turn ends (setImmediate), not one write
- * each. A write to a pipe or a file is a synchronous system call in Node, and the access log
- * writes a line per request: under load that call was a tenth of the gateway's CPU
- * (BENCHMARKS.md, "Where the time goes"). The lines and their format are Nest's, unchanged.
+ * Nest's console logger, with its `log` lines written in batches: the lines logged within
+ * FLUSH_MS of the first waiting one go out in one write, not one write each. A write to a pipe
+ * or a file is a synchronous system call in Node, and the access log writes a line per request:
+ * under load that call was a tenth of the gateway's CPU (BENCHMARKS.md, "Where the time goes").
+ * The lines and their format are Nest's, unchanged; they appear at most FLUSH_MS later.
  *
- * Order is kept: a warning or an error first writes the lines still waiting. The lines of the
- * last turn are written when the process exits (the `exit` event); only a SIGKILL loses them.
+ * Order is kept: a warning or an error first writes the lines still waiting. Lines still
+ * waiting are written when the process exits (the `exit` event); only a SIGKILL loses them.
  */
 export class BatchedConsoleLogger extends ConsoleLogger {
   private static pending: string[] = [];
   private static pendingBytes = 0;
   private static scheduled = false;
   private static exitHooked = false;
-  /** A batch this large is written at once rather than at the end of the turn. */
+  /** A batch this large is written at once rather than when its time is up. */
   static readonly MAX_BATCH_BYTES = 64 * 1024;
+  /** How long the first line of a batch may wait. */
+  static readonly FLUSH_MS = 10;
 
   private stampSecond = -1;
   private stamp = '';
@@ -63,10 +65,11 @@ export class BatchedConsoleLogger extends ConsoleLogger {
     }
     if (!BatchedConsoleLogger.scheduled) {
       BatchedConsoleLogger.scheduled = true;
-      setImmediate(() => {
+      // Unref'd: a waiting line never keeps the process alive (the exit hook writes it).
+      setTimeout(() => {
         BatchedConsoleLogger.scheduled = false;
         BatchedConsoleLogger.flush();
-      });
+      }, BatchedConsoleLogger.FLUSH_MS).unref();
     }
   }
 }
