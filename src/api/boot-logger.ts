@@ -1,4 +1,5 @@
-import { ConsoleLogger, LogLevel } from '@nestjs/common';
+import { LogLevel } from '@nestjs/common';
+import { BatchedConsoleLogger } from './batched-console-logger';
 
 /**
  * Nest's start-up chatter: every module initialised and every route mapped, ~20 lines per
@@ -7,7 +8,7 @@ import { ConsoleLogger, LogLevel } from '@nestjs/common';
  */
 const BOOT_CONTEXTS = new Set(['NestFactory', 'InstanceLoader', 'RoutesResolver', 'RouterExplorer', 'NestApplication']);
 
-export class BootQuietLogger extends ConsoleLogger {
+export class BootQuietLogger extends BatchedConsoleLogger {
   constructor(levels: LogLevel[]) {
     super();
     this.setLogLevels(levels);

@@ -1,6 +1,7 @@
 import { ArgumentMetadata, PipeTransform } from '@nestjs/common';
 import { validateSync, ValidationError } from 'class-validator';
 import { ApiError } from '../common/api-error';
+import { bodyValidatorFor } from './body-validators';
 import { instantiate } from './dto/nested';
 
 /** class-validator's type checks. */
@@ -35,11 +36,27 @@ function toApiError(errors: ValidationError[]): ApiError {
 }
 
 /**
- * Validates request bodies against the DTOs (class-validator) and answers the first problem as a
- * 400 naming the parameter. The body is not transformed: it is forwarded as the client sent it.
- * Depth and size limits were applied to the raw bytes before parsing (json-body-parser.ts).
- * It is checked on DTO instances made by `instantiate`, not by Nest's ValidationPipe, whose
- * plainToInstance copy cost a fifth of the gateway's throughput (BENCHMARKS.md).
+ * The DTO's verdict on a body (class-validator): the body itself when it passes, else the first
+ * problem as a 400 naming the parameter. It is checked on DTO instances made by `instantiate`,
+ * not by Nest's ValidationPipe, whose plainToInstance copy cost a fifth of the gateway's
+ * throughput (BENCHMARKS.md).
+ */
+export function checkWithDto(dto: new () => object, value: Record<string, unknown>): Record<string, unknown> {
+  const errors = validateSync(instantiate(dto, value), { forbidUnknownValues: false });
+  if (errors.length) throw toApiError(errors);
+  return value;
+}
+
+/**
+ * Validates request bodies against the DTOs and answers the first problem as a 400 naming the
+ * parameter. The body is not transformed: it is forwarded as the client sent it. Depth and size
+ * limits were applied to the raw bytes before parsing (json-body-parser.ts).
+ *
+ * The hot routes' DTOs (chat, completions) also have a JSON schema compiled at boot
+ * (body-validators.ts) that accepts exactly the bodies the DTO accepts: a body it accepts is
+ * passed at once, without class-validator's per-request walk of its metadata (about a tenth of
+ * the gateway's CPU per request, BENCHMARKS.md). A body it refuses goes to the DTO, whose first
+ * problem is the 400, so every error stays what it was.
  */
 export class OpenAIValidationPipe implements PipeTransform {
   transform(value: unknown, metadata: ArgumentMetadata): unknown {
@@ -51,8 +68,7 @@ export class OpenAIValidationPipe implements PipeTransform {
     }
     const dto = metadata.metatype;
     if (!dto || dto === Object) return value;
-    const errors = validateSync(instantiate(dto as new () => object, value as Record<string, unknown>), { forbidUnknownValues: false });
-    if (errors.length) throw toApiError(errors);
-    return value;
+    if (bodyValidatorFor(dto)?.(value)) return value;
+    return checkWithDto(dto as new () => object, value as Record<string, unknown>);
   }
 }

@@ -50,7 +50,7 @@ const RAW: OverheadRaw = {
     loadGenerator: 'node',
     nginxWorkers: 1,
   },
-  paths: ['A', 'B', 'C'],
+  paths: ['A', 'B', 'C', 'D'],
   tools: { nginx: 'nginx/1.22.1' },
   notes: ['a note'],
   measurements: [
@@ -60,22 +60,29 @@ const RAW: OverheadRaw = {
     m(2, 'B', 'throughput', req('closed', 3_000, [5, 6]), 3),
     m(1, 'C', 'throughput', req('closed', 6_000, [2, 3]), 0.3),
     m(2, 'C', 'throughput', req('closed', 6_000, [2, 3]), 0.3),
+    m(1, 'D', 'throughput', req('closed', 4_000, [3, 4]), 1),
+    m(2, 'D', 'throughput', req('closed', 4_000, [3, 4]), 1),
     m(1, 'A', 'c1', req('closed', 2, [0.3, 0.3])),
     m(2, 'A', 'c1', req('closed', 2, [0.5, 0.5])),
     m(1, 'B', 'c1', req('closed', 2, [1.0, 1.2])),
     m(2, 'B', 'c1', req('closed', 2, [1.4, 1.6])),
     m(1, 'C', 'c1', req('closed', 2, [0.4, 0.4])),
     m(2, 'C', 'c1', req('closed', 2, [0.6, 0.6])),
+    m(1, 'D', 'c1', req('closed', 2, [0.5, 0.5])),
+    m(2, 'D', 'c1', req('closed', 2, [0.7, 0.7])),
     m(1, 'A', 'rate', { ...req('open', 3, [1, 1, 1]), lagMs: [0.1, 0.2, 0.3] }),
     m(1, 'B', 'rate', { ...req('open', 3, [2, 3, 4]), lagMs: [0.1, 0.2, 0.3] }),
     m(1, 'C', 'rate', { ...req('open', 3, [1, 2, 3]), lagMs: [0.1, 0.2, 0.3] }),
+    m(1, 'D', 'rate', { ...req('open', 3, [1, 2, 2]), lagMs: [0.1, 0.2, 0.3] }),
     m(1, 'A', 'stream', stream([10, 12], [20, 20, 21, 19])),
     m(1, 'B', 'stream', stream([14, 16], [20, 25, 15, 20])),
     m(1, 'C', 'stream', stream([11, 13], [20, 22, 18, 20])),
+    m(1, 'D', 'stream', stream([12, 14], [20, 21, 19, 20])),
   ],
   idle: [
     { path: 'B', rssBeforeBytes: 100 * MB, rssHoldingBytes: 150 * MB, result: idle(1000) },
     { path: 'C', rssBeforeBytes: 10 * MB, rssHoldingBytes: 20 * MB, result: idle(1000) },
+    { path: 'D', rssBeforeBytes: 50 * MB, rssHoldingBytes: 70 * MB, result: idle(1000) },
   ],
 };
 
@@ -92,13 +99,27 @@ describe('overhead analysis', () => {
     expect(a.comparison.throughputRatio.nginxVsDirect).toBeCloseTo(6_000 / 9_000, 12);
   });
 
+  it('compares the gateway with the bare Node proxy (D): throughput, CPU per request, latencies', () => {
+    expect(a.paths.D!.throughputRps).toBe(4_000);
+    expect(a.comparison.throughputRatio.gatewayVsBare).toBeCloseTo(2_500 / 4_000, 12);
+    expect(a.comparison.throughputRatio.bareVsDirect).toBeCloseTo(4_000 / 9_000, 12);
+    expect(a.paths.D!.cpuUsPerRequest.proxy).toBeCloseTo(250, 9);
+    expect(a.comparison.proxyCpuRatio.gatewayVsBare).toBeCloseTo(1000 / 250, 9);
+    expect(a.comparison.proxyCpuRatio.gatewayVsNginx).toBeCloseTo(1000 / 50, 9);
+    expect(a.comparison.c1P50.gatewayVsBare).toBeCloseTo(1.3 - 0.6, 12);
+    expect(a.comparison.c1P50.bare).toBeCloseTo(0.6 - 0.4, 12);
+    expect(a.comparison.rateP50.gatewayVsBare).toBe(1);
+    expect(a.comparison.ttftP50.gatewayVsBare).toBe(2);
+    expect(a.paths.D!.idle?.kbPerStream).toBeCloseTo(20.48, 9);
+  });
+
   it('pools latencies over rounds and subtracts percentiles', () => {
     expect(a.paths.A!.c1LatencyMs).toMatchObject({ p50: 0.4, count: 4 });
     expect(a.paths.B!.c1LatencyMs.p50).toBeCloseTo(1.3, 12);
     expect(a.comparison.c1P50.gateway).toBeCloseTo(0.9, 12);
     expect(a.comparison.c1P50.nginx).toBeCloseTo(0.1, 12);
     expect(a.comparison.c1P50.gatewayVsNginx).toBeCloseTo(0.8, 12);
-    expect(a.comparison.rateP50).toEqual({ gateway: 2, nginx: 1, gatewayVsNginx: 1 });
+    expect(a.comparison.rateP50).toEqual({ gateway: 2, nginx: 1, gatewayVsNginx: 1, bare: 1, gatewayVsBare: 1 });
     expect(a.paths.B!.rateLagP99Ms).toBeCloseTo(0.298, 12);
   });
 
@@ -135,9 +156,12 @@ describe('overhead analysis', () => {
 
   it('renders the side-by-side table and gives the plot its samples', () => {
     const md = renderOverheadMarkdown(RAW, a, 'overhead.svg');
-    expect(md).toContain('| measure | A direct | B gateway | C nginx | B vs A | B vs C | C vs A |');
-    expect(md).toContain('| max throughput, req/s (c=64) | 9000 | 2500 | 6000 | 0.28× | 0.42× | 0.67× |');
-    expect(md).toContain('| latency p50, ms (c=1) | 0.400 | 1.300 | 0.500 | +0.900 ms | +0.800 ms | +0.100 ms |');
+    expect(md).toContain('| measure | A direct | B gateway | C nginx | D bare Node | B vs A | B vs D | B vs C | C vs A | D vs A |');
+    expect(md).toContain('| max throughput, req/s (c=64) | 9000 | 2500 | 6000 | 4000 | 0.28× | 0.63× | 0.42× | 0.67× | 0.44× |');
+    expect(md).toContain('| latency p50, ms (c=1) | 0.400 | 1.300 | 0.500 | 0.600 | +0.900 ms | +0.700 ms | +0.800 ms | +0.100 ms | +0.200 ms |');
+    expect(md).toContain('| proxy CPU per request, × the bare proxy (D) | – | 4.00× | 0.20× | – |');
+    const noD = renderOverheadMarkdown({ ...RAW, paths: ['A', 'B'] }, analyzeOverhead({ ...RAW, paths: ['A', 'B'] }));
+    expect(noD).toContain('| measure | A direct | B gateway | B vs A |');
     expect(md).toContain('![latency CDFs per path](overhead.svg)');
     expect(md).toContain('- a note');
     const s = plotSamples(RAW);
@@ -153,7 +177,7 @@ describe('overhead analysis', () => {
       expect(readFileSync(out.files.markdown, 'utf8')).toContain('![latency CDFs per path](overhead.svg)');
       const svg = readFileSync(out.files.svg, 'utf8');
       expect(svg.startsWith('<svg')).toBe(true);
-      for (const label of ['A direct', 'B gateway', 'C nginx', 'Latency CDF, one connection']) expect(svg).toContain(label);
+      for (const label of ['A direct', 'B gateway', 'C nginx', 'D bare Node', 'Latency CDF, one connection']) expect(svg).toContain(label);
       expect(readFileSync(out.files.png).subarray(1, 4).toString('ascii')).toBe('PNG');
       expect(JSON.parse(readFileSync(out.files.json, 'utf8')).measurements).toHaveLength(RAW.measurements.length);
     } finally {

@@ -1,8 +1,8 @@
 /**
- * The overhead figures from the raw measurements: per path (A direct, B gateway, C nginx) and
- * side by side. Throughput is the median over rounds; latencies pool every round's samples;
- * "added" figures are differences of percentiles (B − A, C − A, B − C), not percentiles of
- * differences.
+ * The overhead figures from the raw measurements: per path (A direct, B gateway, C nginx, D bare
+ * Node proxy) and side by side. Throughput is the median over rounds; latencies pool every
+ * round's samples; "added" figures are differences of percentiles (B − A, C − A, D − A, B − C,
+ * B − D), not percentiles of differences.
  */
 import type { RequestLoadResult, StreamLoadResult } from './load-jobs';
 import type { Measurement, MeasurementKind, OverheadRaw, PathId } from './overhead-types';
@@ -47,11 +47,17 @@ export interface Added {
   nginx?: number;
   /** B − C */
   gatewayVsNginx?: number;
+  /** D − A */
+  bare?: number;
+  /** B − D: the framework's and the gateway's own features' cost on top of Node. */
+  gatewayVsBare?: number;
 }
 
 export interface OverheadComparison {
-  /** B / A, C / A, B / C of max throughput. */
-  throughputRatio: { gatewayVsDirect?: number; nginxVsDirect?: number; gatewayVsNginx?: number };
+  /** B / A, C / A, B / C, D / A, B / D of max throughput. */
+  throughputRatio: { gatewayVsDirect?: number; nginxVsDirect?: number; gatewayVsNginx?: number; bareVsDirect?: number; gatewayVsBare?: number };
+  /** The gateway's proxy CPU per request at max throughput over nginx's and over the bare proxy's. */
+  proxyCpuRatio: { gatewayVsNginx?: number; gatewayVsBare?: number };
   c1P50: Added;
   c1P99: Added;
   rateP50: Added;
@@ -140,17 +146,26 @@ function added(paths: Partial<Record<PathId, PathFigures>>, pick: (f: PathFigure
   const a = paths.A && pick(paths.A);
   const b = paths.B && pick(paths.B);
   const c = paths.C && pick(paths.C);
-  return { gateway: difference(b, a), nginx: difference(c, a), gatewayVsNginx: difference(b, c) };
+  const d = paths.D && pick(paths.D);
+  return { gateway: difference(b, a), nginx: difference(c, a), gatewayVsNginx: difference(b, c), bare: difference(d, a), gatewayVsBare: difference(b, d) };
 }
 
 export function analyzeOverhead(raw: OverheadRaw): OverheadAnalysis {
   const paths: Partial<Record<PathId, PathFigures>> = {};
   for (const p of PATH_IDS) if (raw.paths.includes(p)) paths[p] = pathFigures(raw, p);
   const t = (p: PathId) => paths[p]?.throughputRps;
+  const cpu = (p: PathId) => paths[p]?.cpuUsPerRequest.proxy;
   return {
     paths,
     comparison: {
-      throughputRatio: { gatewayVsDirect: ratio(t('B'), t('A')), nginxVsDirect: ratio(t('C'), t('A')), gatewayVsNginx: ratio(t('B'), t('C')) },
+      throughputRatio: {
+        gatewayVsDirect: ratio(t('B'), t('A')),
+        nginxVsDirect: ratio(t('C'), t('A')),
+        gatewayVsNginx: ratio(t('B'), t('C')),
+        bareVsDirect: ratio(t('D'), t('A')),
+        gatewayVsBare: ratio(t('B'), t('D')),
+      },
+      proxyCpuRatio: { gatewayVsNginx: ratio(cpu('B'), cpu('C')), gatewayVsBare: ratio(cpu('B'), cpu('D')) },
       c1P50: added(paths, (f) => f.c1LatencyMs.p50),
       c1P99: added(paths, (f) => f.c1LatencyMs.p99),
       rateP50: added(paths, (f) => f.rateLatencyMs.p50),

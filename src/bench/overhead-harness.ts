@@ -3,6 +3,8 @@
  *   A  load → simulator (instant profile)
  *   B  load → gateway model port (`citadel-llm serve <model>`, engine external) → simulator
  *   C  load → nginx (proxy_pass, buffering off) → simulator, when nginx is installed
+ *   D  load → a bare Node proxy (node:http + undici Pool, no framework) → simulator: B vs D is
+ *      what the framework and the gateway's own features cost on top of Node
  * Every server is its own process; the load comes from another one (wrk, or the Node generator).
  * Rounds interleave the paths (their order rotating) with the same settings for each.
  *
@@ -16,8 +18,9 @@ import { runLoadWorker } from './load-worker-client';
 import type { HttpTarget, IdleLoadResult, RequestLoadResult, StreamLoadResult } from './load-jobs';
 import { loadAverageNow, machineInfo } from './machine-info';
 import { LaunchedNginx, startNginx } from './nginx-launcher';
+import { LaunchedBareProxy, startBareProxyProcess } from './bare-proxy-launcher';
 import { okPerSecond } from './overhead-analysis';
-import type { IdleMeasurement, Measurement, MeasurementKind, OverheadRaw, OverheadSettings, PathId } from './overhead-types';
+import type { IdleMeasurement, Measurement, MeasurementKind, OverheadRaw, OverheadSettings, PathId, ProxyPathId } from './overhead-types';
 import { PATH_LABELS } from './overhead-types';
 import { sampleProcesses } from './process-tree';
 import type { Progress } from './progress';
@@ -64,32 +67,35 @@ interface Topology {
   sims: LaunchedSimulator[];
   gateway: LaunchedGateway;
   nginx?: LaunchedNginx;
+  bare: LaunchedBareProxy;
 }
 
 async function startTopology(o: OverheadOptions, sims: () => Promise<LaunchedSimulator[]>, gatewayEnv: Record<string, string> = {}): Promise<Topology> {
   const started: LaunchedSimulator[] = [];
   let gateway: LaunchedGateway | undefined;
   let nginx: LaunchedNginx | undefined;
+  let bare: LaunchedBareProxy | undefined;
   try {
     started.push(...(await sims()));
     const urls = started.map((s) => s.url);
-    const [g, n] = await Promise.allSettled([
+    const [g, n, d] = await Promise.allSettled([
       startGateway({ model: o.modelId, engineUrls: urls, configDir: o.configDir, env: gatewayEnv }),
       o.nginx ? startNginx(o.nginx.path, urls, o.nginxWorkers) : Promise.resolve(undefined),
+      startBareProxyProcess(urls),
     ]);
     if (g.status === 'fulfilled') gateway = g.value;
     if (n.status === 'fulfilled') nginx = n.value;
-    if (g.status === 'rejected') throw g.reason;
-    if (n.status === 'rejected') throw n.reason;
-    return { sims: started, gateway: gateway as LaunchedGateway, nginx };
+    if (d.status === 'fulfilled') bare = d.value;
+    for (const s of [g, n, d]) if (s.status === 'rejected') throw s.reason;
+    return { sims: started, gateway: gateway as LaunchedGateway, nginx, bare: bare as LaunchedBareProxy };
   } catch (error) {
-    await stopTopology({ sims: started, gateway: gateway as LaunchedGateway, nginx });
+    await stopTopology({ sims: started, gateway, nginx, bare });
     throw error;
   }
 }
 
 async function stopTopology(t: Partial<Topology>): Promise<void> {
-  await Promise.all([t.gateway?.process.stop(), t.nginx?.stop()]);
+  await Promise.all([t.gateway?.process.stop(), t.nginx?.stop(), t.bare?.process.stop()]);
   await Promise.all((t.sims ?? []).map((s) => s.process.stop()));
 }
 
@@ -125,7 +131,7 @@ export async function runOverhead(o: OverheadOptions): Promise<OverheadRaw> {
   const log = o.progress;
   const startedAt = new Date().toISOString();
   const machine = machineInfo();
-  const paths: PathId[] = o.nginx ? ['A', 'B', 'C'] : ['A', 'B'];
+  const paths: PathId[] = o.nginx ? ['A', 'B', 'C', 'D'] : ['A', 'B', 'D'];
   const measurements: Measurement[] = [];
   const idle: IdleMeasurement[] = [];
   const servedName = o.simModel.servedName;
@@ -156,9 +162,9 @@ export async function runOverhead(o: OverheadOptions): Promise<OverheadRaw> {
   const streamBody = (maxTokens: number) => JSON.stringify({ model: servedName, messages, max_tokens: maxTokens, ignore_eos: true, stream: true });
   const target = (origin: string, body: string): HttpTarget => ({ origin, path: '/v1/chat/completions', headers, body, timeoutMs: TIMEOUT_MS });
 
-  const origins = (t: Topology): Record<PathId, string | undefined> => ({ A: t.sims[0].url, B: t.gateway.url, C: t.nginx?.url });
+  const origins = (t: Topology): Record<PathId, string | undefined> => ({ A: t.sims[0].url, B: t.gateway.url, C: t.nginx?.url, D: t.bare.url });
   const cpuOf = (pid: number | undefined) => (pid === undefined ? undefined : sampleProcesses([pid], true)?.cpuSeconds);
-  const proxyPid = (t: Topology, path: PathId) => (path === 'B' ? t.gateway.process.pid : path === 'C' ? t.nginx?.process.pid : undefined);
+  const proxyPid = (t: Topology, path: PathId) => ({ A: undefined, B: t.gateway.process.pid, C: t.nginx?.process.pid, D: t.bare.process.pid })[path];
 
   /** Runs one measurement and records it with the CPU each process used meanwhile. */
   const measure = async (t: Topology, round: number, path: PathId, kind: MeasurementKind, run: () => Promise<RequestLoadResult | StreamLoadResult>) => {
@@ -270,7 +276,7 @@ export async function runOverhead(o: OverheadOptions): Promise<OverheadRaw> {
       const openPerSecond = 500;
       // Long enough that no stream ends on its own before it is released.
       const holdTokens = Math.ceil(((o.idleStreams / openPerSecond) * 1000 + settleTimeoutMs + o.holdS * 1000 + 10_000) / o.idleTokenMs) + 10;
-      for (const path of paths.filter((p): p is 'B' | 'C' => p !== 'A')) {
+      for (const path of paths.filter((p): p is ProxyPathId => p !== 'A')) {
         const pid = proxyPid(p3, path) as number;
         // Warm the path with short streams first (one token each).
         if (o.warmupS > 0) await runLoadWorker({ kind: 'stream', target: target(url[path] as string, streamBody(1)), concurrency: 8, durationMs: o.warmupS * 1000 });

@@ -1,7 +1,8 @@
 /** The overhead run as Markdown: the side-by-side table, CPU and memory, the settings and the machine. */
-import type { Added, OverheadAnalysis, PathFigures } from './overhead-analysis';
+import type { Added, OverheadAnalysis, OverheadComparison, PathFigures } from './overhead-analysis';
 import type { OverheadRaw, PathId } from './overhead-types';
 import { PATH_LABELS } from './overhead-types';
+import { ratio } from './stats';
 import { Cell, renderMarkdownTable } from './text-table';
 
 function num(v: number | undefined, digits: number): string | undefined {
@@ -18,24 +19,38 @@ function times(v: number | undefined): string | undefined {
   return s === undefined ? undefined : `${s}×`;
 }
 
+/** A comparison column: its heading, and which difference (or throughput ratio) it shows. */
+interface Versus {
+  label: string;
+  needs: PathId[];
+  added: keyof Added;
+  ratio: keyof OverheadComparison['throughputRatio'];
+}
+
+const VERSUS: Versus[] = [
+  { label: 'B vs A', needs: ['A', 'B'], added: 'gateway', ratio: 'gatewayVsDirect' },
+  { label: 'B vs D', needs: ['B', 'D'], added: 'gatewayVsBare', ratio: 'gatewayVsBare' },
+  { label: 'B vs C', needs: ['B', 'C'], added: 'gatewayVsNginx', ratio: 'gatewayVsNginx' },
+  { label: 'C vs A', needs: ['A', 'C'], added: 'nginx', ratio: 'nginxVsDirect' },
+  { label: 'D vs A', needs: ['A', 'D'], added: 'bare', ratio: 'bareVsDirect' },
+];
+
 export function renderOverheadMarkdown(raw: OverheadRaw, analysis: OverheadAnalysis, plotFile?: string): string {
   const s = raw.settings;
   const paths = raw.paths;
   const f = (p: PathId) => analysis.paths[p];
   const c = analysis.comparison;
-  const hasC = paths.includes('C');
-  const headers = ['measure', ...paths.map((p) => PATH_LABELS[p]), 'B vs A', ...(hasC ? ['B vs C', 'C vs A'] : [])];
-  const row = (label: string, pick: (x: PathFigures) => number | undefined, digits: number, added?: Added, ratio?: [number?, number?, number?]): Cell[] => [
+  const versus = VERSUS.filter((v) => v.needs.every((p) => paths.includes(p)));
+  const headers = ['measure', ...paths.map((p) => PATH_LABELS[p]), ...versus.map((v) => v.label)];
+  const row = (label: string, pick: (x: PathFigures) => number | undefined, digits: number, added?: Added): Cell[] => [
     label,
     ...paths.map((p) => num(f(p) && pick(f(p) as PathFigures), digits)),
-    ratio ? times(ratio[0]) : signed(added?.gateway, digits),
-    ...(hasC ? (ratio ? [times(ratio[2]), times(ratio[1])] : [signed(added?.gatewayVsNginx, digits), signed(added?.nginx, digits)]) : []),
+    ...versus.map((v) => (added ? signed(added[v.added], digits) : times(c.throughputRatio[v.ratio]))),
   ];
-  const tr = c.throughputRatio;
   const main = renderMarkdownTable(
     headers,
     [
-      row(`max throughput, req/s (c=${s.connections})`, (x) => x.throughputRps, 0, undefined, [tr.gatewayVsDirect, tr.nginxVsDirect, tr.gatewayVsNginx]),
+      row(`max throughput, req/s (c=${s.connections})`, (x) => x.throughputRps, 0),
       row('latency p50, ms (c=1)', (x) => x.c1LatencyMs.p50, 3, c.c1P50),
       row('latency p99, ms (c=1)', (x) => x.c1LatencyMs.p99, 3, c.c1P99),
       row(`latency p50, ms (${s.rateRps} req/s)`, (x) => x.rateLatencyMs.p50, 3, c.rateP50),
@@ -44,13 +59,14 @@ export function renderOverheadMarkdown(raw: OverheadRaw, analysis: OverheadAnaly
       row(`time to first token p99, ms (streams)`, (x) => x.ttftMs.p99, 2, c.ttftP99),
       row(`gap distortion p99 of abs(gap − ${s.tokenMs} ms), ms`, (x) => x.gapDistortionP99Ms, 2, c.gapDistortionP99),
     ],
-    ['l', ...paths.map(() => 'r' as const), 'r', ...(hasC ? ['r' as const, 'r' as const] : [])],
+    ['l', ...paths.map(() => 'r' as const), ...versus.map(() => 'r' as const)],
   );
 
   const cpu = renderMarkdownTable(
     ['at max throughput', ...paths.map((p) => PATH_LABELS[p])],
     [
       ['proxy CPU per request, µs', ...paths.map((p) => num(f(p)?.cpuUsPerRequest.proxy, 0))],
+      ['proxy CPU per request, × the bare proxy (D)', ...paths.map((p) => times(p === 'B' || p === 'C' ? ratio(f(p)?.cpuUsPerRequest.proxy, f('D')?.cpuUsPerRequest.proxy) : undefined))],
       ['simulator CPU per request, µs', ...paths.map((p) => num(f(p)?.cpuUsPerRequest.simulator, 0))],
       ['load generator CPU per request, µs', ...paths.map((p) => num(f(p)?.cpuUsPerRequest.generator, 0))],
       ['proxy cores busy', ...paths.map((p) => num(f(p)?.cpuCoresAtMax.proxy, 2))],
@@ -81,8 +97,8 @@ export function renderOverheadMarkdown(raw: OverheadRaw, analysis: OverheadAnaly
     `Run ${raw.startedAt} → ${raw.finishedAt}. Model port of \`${s.model}\` (served as \`${s.servedName}\`).`,
     '',
     main,
-    'A: load → simulator (instant profile). B: load → gateway model port → simulator. C: load → nginx → simulator. ' +
-      'Throughput: the median over rounds; latencies pool every round. "B vs A" is a ratio for throughput and a difference of percentiles for the rest.',
+    'A: load → simulator (instant profile). B: load → gateway model port → simulator. C: load → nginx → simulator. D: load → bare Node proxy (node:http + undici Pool, no framework) → simulator. ' +
+      'Throughput: the median over rounds; latencies pool every round. "B vs A" is a ratio for throughput and a difference of percentiles for the rest; "B vs D" is the cost of the framework and the gateway\'s own features on top of Node.',
     '',
     '**CPU at max throughput**',
     '',

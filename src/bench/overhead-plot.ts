@@ -13,6 +13,7 @@ export const PATH_COLORS: Record<PathId, string> = {
   A: '#1f77b4',
   B: '#d62728',
   C: '#2ca02c',
+  D: '#9467bd',
 };
 
 export interface PlotPanel {

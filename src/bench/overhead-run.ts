@@ -156,7 +156,7 @@ export async function runOverheadCli(o: OverheadCliOptions): Promise<number> {
   const cores = cpus().length;
   const notes = [
     ...tools.notes,
-    `this machine has ${cores} cores: the load generator, the proxy (gateway or nginx) and the simulator share them, so a proxy's CPU comes out of what the others could use`,
+    `this machine has ${cores} cores: the load generator, the proxy (gateway, nginx or the bare Node proxy) and the simulator share them, so a proxy's CPU comes out of what the others could use`,
   ];
   for (const n of tools.notes) progress(n);
   const raw = await runOverhead({

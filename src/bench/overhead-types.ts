@@ -2,20 +2,26 @@
 import type { IdleLoadResult, RequestLoadResult, StreamLoadResult } from './load-jobs';
 import type { MachineInfo } from './machine-info';
 
-/** A: load → simulator; B: load → gateway model port → simulator; C: load → nginx → simulator. */
-export type PathId = 'A' | 'B' | 'C';
-export const PATH_IDS: readonly PathId[] = ['A', 'B', 'C'];
+/**
+ * A: load → simulator; B: load → gateway model port → simulator; C: load → nginx → simulator;
+ * D: load → bare Node proxy (node:http + undici Pool, bare-proxy.ts) → simulator.
+ */
+export type PathId = 'A' | 'B' | 'C' | 'D';
+export const PATH_IDS: readonly PathId[] = ['A', 'B', 'C', 'D'];
 export const PATH_LABELS: Record<PathId, string> = {
   A: 'A direct',
   B: 'B gateway',
   C: 'C nginx',
+  D: 'D bare Node',
 };
+/** The paths with a proxy process between the load and the simulator. */
+export type ProxyPathId = Exclude<PathId, 'A'>;
 
 export type MeasurementKind = 'throughput' | 'c1' | 'rate' | 'stream';
 
 /** CPU seconds each process used during one measurement. */
 export interface CpuUse {
-  /** The gateway (B) or nginx, master and workers (C); absent for A. */
+  /** The gateway (B), nginx, master and workers (C), or the bare proxy (D); absent for A. */
   proxy?: number;
   simulator?: number;
   generator: number;
@@ -30,7 +36,7 @@ export interface Measurement {
 }
 
 export interface IdleMeasurement {
-  path: 'B' | 'C';
+  path: ProxyPathId;
   /** The proxy's resident memory before the streams opened, and the most while holding them. */
   rssBeforeBytes: number;
   rssHoldingBytes: number;
@@ -64,7 +70,7 @@ export interface OverheadRaw {
   finishedAt: string;
   machine: MachineInfo;
   settings: OverheadSettings;
-  /** Paths measured (C only when nginx is there). */
+  /** Paths measured (C only when nginx is there; D unless turned off). */
   paths: PathId[];
   tools: { wrk?: string; nginx?: string };
   notes: string[];

@@ -11,21 +11,24 @@ export interface LaunchedSimulator {
   process: BenchProcess<string>;
 }
 
+/** The URL in a `{"event":"ready","url":...}` line, which the benchmarks' own server processes print when listening. */
+export function readyUrl(line: string): string | undefined {
+  if (!line.startsWith('{')) return undefined;
+  try {
+    const event = JSON.parse(line) as { event?: string; url?: string };
+    return event.event === 'ready' ? event.url : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 export async function startBenchSimulator(name: string, model: SimulatorModel, instant: boolean): Promise<LaunchedSimulator> {
   const spec: BenchSimulatorSpec = { model, instant, host: '127.0.0.1', port: 0 };
   const proc = new BenchProcess<string>({
     name,
     command: process.execPath,
     args: [compiledBenchFile('sim-entry'), JSON.stringify(spec)],
-    ready: (line) => {
-      if (!line.startsWith('{')) return undefined;
-      try {
-        const event = JSON.parse(line) as { event?: string; url?: string };
-        return event.event === 'ready' ? event.url : undefined;
-      } catch {
-        return undefined;
-      }
-    },
+    ready: readyUrl,
   });
   const url = await proc.start();
   return { url, process: proc };

@@ -95,14 +95,16 @@ function overheadCommand(): Command {
     'citadel-llm bench overhead',
     `The gateway's cost on this machine, one run, side by side: A load → simulator (instant
 profile); B load → gateway model port → simulator; C load → nginx → simulator (when nginx is
-installed). Every server runs in its own process; load comes from wrk (or, without it, a Node
-load generator in its own process). Rounds interleave A/B/C at the same concurrency. Measures
+installed); D load → a bare Node proxy (node:http + undici Pool, no framework) → simulator, so
+that B vs D is the framework's cost on top of Node. Every server runs in its own process; load
+comes from wrk (or, without it, a Node load generator in its own process). Rounds interleave the
+paths at the same concurrency. Measures
 max throughput, latency at c=1 and at a fixed moderate rate, streaming time to first token and
 inter-chunk gap distortion, and the proxy's memory holding many idle-ish streams. Writes
 overhead.md, overhead.json, overhead.svg and overhead.png to --out-dir and the raw samples to
 reports/.`,
   )
-    .summary("the gateway's own cost: direct vs gateway vs nginx, side by side")
+    .summary("the gateway's own cost: direct vs gateway vs nginx vs bare Node, side by side")
     .option('--model <id>', 'the model port and simulator model (default mixtral-8x7b)')
     .option('--rounds <n>', 'interleaved rounds (default 3)')
     .option('--duration <s>', 'seconds per measurement (default 5)')

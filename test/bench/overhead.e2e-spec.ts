@@ -12,11 +12,11 @@ import { capture, withConfigEnv } from '../cli/cli-helpers';
  * `bench overhead` end to end with one short round: every process it starts, the report's
  * structure, and figures that agree with each other — never how fast anything was.
  */
-describe('bench overhead (direct vs gateway vs nginx)', () => {
+describe('bench overhead (direct vs gateway vs nginx vs bare Node proxy)', () => {
   const out = mkdtempSync(join(tmpdir(), 'citadel-overhead-'));
   afterAll(() => rmSync(out, { recursive: true, force: true }));
 
-  it('runs A/B(/C) side by side and writes the table, the JSON and the plot', async () => {
+  it('runs A/B(/C)/D side by side and writes the table, the JSON and the plot', async () => {
     const { result, stdout, stderr } = await withConfigEnv({}, () =>
       capture(() =>
         runCli([
@@ -32,11 +32,11 @@ describe('bench overhead (direct vs gateway vs nginx)', () => {
     expect(result).toBe(0);
     const analysis = JSON.parse(stdout);
     const withNginx = detectNginx() !== undefined;
-    const paths = withNginx ? ['A', 'B', 'C'] : ['A', 'B'];
+    const paths = withNginx ? ['A', 'B', 'C', 'D'] : ['A', 'B', 'D'];
     expect(Object.keys(analysis.paths)).toEqual(paths);
     if (!withNginx) expect(stderr).toMatch(/nginx is not installed.*path C skipped/);
 
-    const { A, B } = analysis.paths;
+    const { A, B, D } = analysis.paths;
     for (const p of paths) {
       const f = analysis.paths[p];
       expect(f.throughputRounds).toHaveLength(1);
@@ -55,6 +55,11 @@ describe('bench overhead (direct vs gateway vs nginx)', () => {
     expect(B.idle).toMatchObject({ streams: 10, flowing: 10, errors: 0 });
     expect(B.idle.rssHoldingMb).toBeGreaterThan(0);
     expect(B.cpuUsPerRequest.proxy).toBeGreaterThan(0);
+    expect(D.cpuUsPerRequest.proxy).toBeGreaterThan(0);
+    expect(D.idle).toMatchObject({ streams: 10, flowing: 10, errors: 0 });
+    expect(analysis.comparison.throughputRatio.gatewayVsBare).toBeCloseTo(B.throughputRps / D.throughputRps, 9);
+    expect(analysis.comparison.proxyCpuRatio.gatewayVsBare).toBeCloseTo(B.cpuUsPerRequest.proxy / D.cpuUsPerRequest.proxy, 9);
+    expect(analysis.comparison.c1P50.gatewayVsBare).toBeCloseTo(B.c1LatencyMs.p50 - D.c1LatencyMs.p50, 9);
     if (withNginx) {
       expect(analysis.comparison.throughputRatio.gatewayVsNginx).toBeCloseTo(B.throughputRps / analysis.paths.C.throughputRps, 9);
       expect(analysis.paths.C.idle).toMatchObject({ streams: 10, flowing: 10 });
@@ -62,7 +67,7 @@ describe('bench overhead (direct vs gateway vs nginx)', () => {
 
     // The files: the Markdown table, the JSON with one line per measurement, the SVG and its PNG.
     const md = readFileSync(join(out, 'results', 'overhead.md'), 'utf8');
-    expect(md).toMatch(/^\| measure \| A direct \| B gateway \|/m);
+    expect(md).toMatch(/^\| measure \| A direct \| B gateway \|.* D bare Node \| B vs A \| B vs D \|/m);
     expect(md).toContain('![latency CDFs per path](overhead.svg)');
     const json = JSON.parse(readFileSync(join(out, 'results', 'overhead.json'), 'utf8'));
     expect(json.measurements).toHaveLength(paths.length * 4);

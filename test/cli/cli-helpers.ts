@@ -1,4 +1,5 @@
 import { join, resolve } from 'node:path';
+import { BatchedConsoleLogger } from '../../src/api/batched-console-logger';
 
 export const REPO = resolve(__dirname, '..', '..');
 export const REPO_CONFIG = join(REPO, 'config');
@@ -43,6 +44,8 @@ export async function capture<T>(fn: () => Promise<T>): Promise<Captured<T>> {
   });
   try {
     const result = await fn();
+    // The log lines `fn` wrote that still wait in their batch belong to its output.
+    BatchedConsoleLogger.flush();
     return { result, stdout: out.join(''), stderr: err.join('') };
   } finally {
     stdout.mockRestore();

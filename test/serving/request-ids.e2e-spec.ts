@@ -3,6 +3,7 @@ import { AddressInfo } from 'node:net';
 import { ServiceOrchestrator } from '../../src/server/service-orchestrator';
 import { readSse } from '../support/sse';
 import { startCitadel } from '../support/start-citadel';
+import { BatchedConsoleLogger } from '../../src/api/batched-console-logger';
 
 const COMPLETION = JSON.stringify({ id: 'cmpl-1', object: 'text_completion', created: 1, model: 'm', choices: [{ index: 0, text: 'ok', finish_reason: 'stop' }], usage: { prompt_tokens: 2, completion_tokens: 1, total_tokens: 3 } });
 
@@ -55,6 +56,8 @@ describe('request ids and the access log', () => {
     expect(res.headers.get('x-request-id')).toBe('client-abc-123');
     expect(seen).toContain('client-abc-123');
     await new Promise((r) => setTimeout(r, 50));
+    // Log lines still waiting in their batch are part of what is checked.
+    BatchedConsoleLogger.flush();
     const line = logged.find((l) => l.includes('request_id=client-abc-123'))!;
     expect(line).toMatch(/POST \/v1\/completions 200 [\d.]+ms model=phi-3-mini prompt_tokens=2 completion_tokens=1 request_id=client-abc-123/);
     expect(logged.join('')).not.toContain('SECRET-PROMPT');

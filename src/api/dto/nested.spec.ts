@@ -26,4 +26,19 @@ describe('instantiate', () => {
     expect(errors.find((e) => e.property === 'stream_options')?.children?.[0].property).toBe('include_usage');
     expect(validateSync(instantiate(ChatCompletionRequestDto, { messages: [{ role: 'user', content: 'ok' }] }), { forbidUnknownValues: false })).toEqual([]);
   });
+
+  it('checks a body whose own "constructor" key would hide its DTO from class-validator, or break its walk: top level, nested messages, objects in lists inside nested lists', () => {
+    const check = (body: Record<string, unknown>) => validateSync(instantiate(ChatCompletionRequestDto, body), { forbidUnknownValues: false });
+    expect(check({ constructor: 1, messages: 'x' }).map((e) => e.property)).toEqual(['messages']);
+    const nested = check({ messages: [{ role: 'wizard', constructor: 1 }] });
+    expect(nested[0].children?.[0].children?.[0].property).toBe('role');
+    // The parsed body keeps its key: it is forwarded as it came.
+    const body = { constructor: 1, messages: [{ role: 'user' }] };
+    expect(check(body)).toEqual([]);
+    expect(body.constructor).toBe(1);
+    // class-validator walks lists inside nested lists with no DTO: their objects pass, and a
+    // "constructor": null there no longer throws.
+    expect(check({ messages: [[{ constructor: null }], [[{ constructor: null }]]] })).toEqual([]);
+    expect(check({ messages: [{ role: 'user' }], stream_options: [[{ constructor: null }]] }).map((e) => e.property)).toEqual(['stream_options']);
+  });
 });
