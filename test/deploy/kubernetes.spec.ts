@@ -75,12 +75,19 @@ const serviceName = (id: string) => id.replace(/\./g, '-');
 /** The longest answer the server waits for: a non-streaming one sends its headers only at the end. */
 const longestAnswerSeconds = Math.ceil(Math.max(...models.map((m) => m.engine.timeouts.first_byte_ms)) / 1000);
 
+/** What the config ConfigMap holds: config/services/*.yaml and config/templates/*, as kustomize keys them (by base name). */
+function configFiles(): Array<{ path: string; key: string }> {
+  const dir = (sub: string, keep: (f: string) => boolean) => readdirSync(join(REPO, 'config', sub)).filter(keep).map((f) => ({ path: `${sub}/${f}`, key: f }));
+  return [...dir('services', (f) => f.endsWith('.yaml')), ...dir('templates', () => true)];
+}
+
 describe('deploy/kubernetes: the files', () => {
-  it('config/kustomization.yaml lists every config/services/*.yaml (and nothing else)', () => {
+  it('config/kustomization.yaml lists every config/services/*.yaml and config/templates/* (and nothing else)', () => {
     const listed = (parseYaml(readFileSync(join(REPO, 'config', 'kustomization.yaml'), 'utf8')) as Obj).configMapGenerator[0].files as string[];
-    const present = readdirSync(join(REPO, 'config', 'services')).filter((f) => f.endsWith('.yaml')).map((f) => `services/${f}`);
-    expect([...listed].sort()).toEqual(present.sort());
-    expect(present.map((f) => f.slice('services/'.length, -'.yaml'.length)).sort()).toEqual(models.map((m) => m.id).sort());
+    expect([...listed].sort()).toEqual(configFiles().map((f) => f.path).sort());
+    // Every served model has its file (the disabled test service's is there too, unused).
+    const ids = configFiles().filter((f) => f.path.startsWith('services/')).map((f) => f.key.slice(0, -'.yaml'.length));
+    for (const m of models) expect(ids).toContain(m.id);
   });
 
   it('the ServiceMonitors and the PrometheusRule are what config/monitoring generates (npm run kube:monitoring)', () => {
@@ -120,11 +127,11 @@ describeKubectl.each(['base', 'overlays/vllm', 'overlays/simulator'])('kubectl k
     for (const o of objects.filter((x) => x.kind !== 'Namespace')) expect([o.kind, o.metadata.name, o.metadata.namespace]).toEqual([o.kind, o.metadata.name, 'citadel-llm']);
   });
 
-  it('the config ConfigMap is config/services/*.yaml, byte for byte', () => {
+  it('the config ConfigMap is config/services/*.yaml and config/templates/*, byte for byte', () => {
     const configMap = byPrefix(objects, 'ConfigMap', 'citadel-llm-services-');
-    const files = readdirSync(join(REPO, 'config', 'services')).filter((f) => f.endsWith('.yaml'));
-    expect(Object.keys(configMap.data).sort()).toEqual(files.sort());
-    for (const f of files) expect(configMap.data[f]).toBe(readFileSync(join(REPO, 'config', 'services', f), 'utf8'));
+    const files = configFiles();
+    expect(Object.keys(configMap.data).sort()).toEqual(files.map((f) => f.key).sort());
+    for (const f of files) expect(configMap.data[f.key]).toBe(readFileSync(join(REPO, 'config', f.path), 'utf8'));
   });
 
   it('the monitoring objects equal config/monitoring: rules, jobs, ports, paths, intervals and service labels', () => {
@@ -255,7 +262,9 @@ describeKubectl.each(['base', 'overlays/vllm', 'overlays/simulator'])('kubectl k
         const deployment = find(objects, 'Deployment', m.id);
         const vllm = container(deployment, 'vllm');
         const built = builder.build(m, 8000);
-        expect([m.id, [...vllm.command, ...vllm.args]]).toEqual([m.id, [built.executable, ...built.args]]);
+        // The pods mount the config (and its templates/) at /etc/citadel-llm.
+        const args = built.args.map((a) => a.replace(join(REPO, 'config') + '/', '/etc/citadel-llm/'));
+        expect([m.id, [...vllm.command, ...vllm.args]]).toEqual([m.id, [built.executable, ...args]]);
         expect(vllm.image).toBe(`vllm/vllm-openai:v${m.engine.vllm.version}`);
         const gpus = String(m.model.tensor_parallel_size * m.model.pipeline_parallel_size);
         expect(vllm.resources.limits['nvidia.com/gpu']).toBe(gpus);
