@@ -40,7 +40,7 @@ const part = fc.oneof(fc.record({ type: fc.oneof(fc.constantFrom('text', 'image_
 const message = fc.oneof(
   fc.record(
     {
-      role: fc.oneof(fc.constantFrom(...CHAT_ROLES), scalar),
+      role: fc.oneof(fc.constantFrom(...CHAT_ROLES), fc.string({ maxLength: 4 }), scalar),
       content: fc.oneof(fc.string({ maxLength: 5 }), fc.constant(null), fc.array(part, { maxLength: 3 }), scalar),
       name: fc.oneof(fc.string({ maxLength: 4 }), scalar),
       constructor: scalar,

@@ -28,7 +28,7 @@ describe('request validation on a model port', () => {
     ['messages missing', 'messages', {}],
     ['messages empty', 'messages', { messages: [] }],
     ['messages not a list', 'messages', { messages: 'hi' }],
-    ['a message without a valid role', 'messages[0].role', { messages: [{ role: 'wizard', content: 'x' }] }],
+    ['a message whose role is not a string', 'messages[0].role', { messages: [{ role: 42, content: 'x' }] }],
     ['content of a wrong type', 'messages[0].content', { messages: [{ role: 'user', content: 42 }] }],
     ['max_tokens 0', 'max_tokens', chat({ max_tokens: 0 })],
     ['max_tokens not an integer', 'max_tokens', chat({ max_tokens: 1.5 })],

@@ -19,7 +19,7 @@ describe('instantiate', () => {
   });
 
   it('lets class-validator reach the nested rules', () => {
-    const bad = instantiate(ChatCompletionRequestDto, { messages: [{ role: 'wizard', content: 'x' }], stream_options: { include_usage: 'yes' } });
+    const bad = instantiate(ChatCompletionRequestDto, { messages: [{ role: 42, content: 'x' }], stream_options: { include_usage: 'yes' } });
     const errors = validateSync(bad, { forbidUnknownValues: false });
     const nested = errors.flatMap((e) => e.children ?? []).flatMap((e) => [e, ...(e.children ?? [])]);
     expect(nested.some((e) => e.property === 'role')).toBe(true);
@@ -30,7 +30,7 @@ describe('instantiate', () => {
   it('checks a body whose own "constructor" key would hide its DTO from class-validator, or break its walk: top level, nested messages, objects in lists inside nested lists', () => {
     const check = (body: Record<string, unknown>) => validateSync(instantiate(ChatCompletionRequestDto, body), { forbidUnknownValues: false });
     expect(check({ constructor: 1, messages: 'x' }).map((e) => e.property)).toEqual(['messages']);
-    const nested = check({ messages: [{ role: 'wizard', constructor: 1 }] });
+    const nested = check({ messages: [{ role: 42, constructor: 1 }] });
     expect(nested[0].children?.[0].children?.[0].property).toBe('role');
     // The parsed body keeps its key: it is forwarded as it came.
     const body = { constructor: 1, messages: [{ role: 'user' }] };

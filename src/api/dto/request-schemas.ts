@@ -13,7 +13,6 @@
  *   passes); anything else (null, a string, a number) is refused.
  * - Unknown properties are not checked (they are the engine's to judge).
  */
-import { CHAT_ROLES } from './sampling-params.dto';
 
 type Schema = Record<string, unknown>;
 
@@ -28,12 +27,12 @@ const SAMPLING_PROPERTIES: Record<string, Schema> = {
   stream_options: optional({ type: 'object', properties: { include_usage: optional({ type: 'boolean' }) } }),
 };
 
-/** ChatMessageDto: a role from the list; content a string, null or a list of typed parts; name a string. */
+/** ChatMessageDto: a role (any string: the engine's chat template judges it); content a string, null or a list of typed parts; name a string. */
 const CHAT_MESSAGE: Schema = {
   type: 'object',
   required: ['role'],
   properties: {
-    role: { enum: [...CHAT_ROLES] },
+    role: { type: 'string' },
     content: optional({ anyOf: [{ type: 'string' }, { type: 'array', items: { type: 'object', required: ['type'], properties: { type: { type: 'string' } } } }] }),
     name: optional({ type: 'string' }),
   },

@@ -1,5 +1,5 @@
 import { Nested } from './nested';
-import { IsBoolean, IsIn, IsInt, IsObject, IsOptional, IsString, Min, ValidateNested } from 'class-validator';
+import { IsBoolean, IsInt, IsObject, IsOptional, IsString, Min, ValidateNested } from 'class-validator';
 
 export class StreamOptionsDto {
   @IsOptional() @IsBoolean({ message: 'stream_options.include_usage must be a boolean' })
@@ -26,5 +26,11 @@ export class SamplingParamsDto {
   stream_options?: StreamOptionsDto;
 }
 
+/** The roles OpenAI's API names; any other string is the engine's chat template to judge (see roleRule). */
 export const CHAT_ROLES = ['system', 'developer', 'user', 'assistant', 'tool', 'function'] as const;
-export const roleRule = IsIn(CHAT_ROLES as unknown as string[], { message: `role must be one of ${CHAT_ROLES.join(', ')}` });
+/**
+ * A message's role must be a string, and nothing more: vLLM's CustomChatCompletionMessageParam takes
+ * any role (`role: Required[str]`, protocol.py / chat_utils.py) and the model's chat template
+ * decides whether it knows it, so a fixed list here would be stricter than vLLM.
+ */
+export const roleRule = IsString({ message: 'role must be a string' });
