@@ -7,12 +7,18 @@ type Handler = (req: IncomingMessage, res: ServerResponse, n: number) => void;
 
 /**
  * A router in front of vLLM (vLLM itself sends no Retry-After; routers and gateways such as an
- * InferencePool's do): a real listener on loopback whose answers a test scripts, one per request.
+ * InferencePool's do): a real listener on loopback whose answers a test scripts, one per
+ * inference request. The server's own GETs (the /health probe, the /metrics collection every
+ * monitoring.metrics_collection_interval) get an engine's plain 200 and are not counted.
  */
 async function router(handler: Handler): Promise<{ url: string; calls: () => number; server: Server }> {
   let n = 0;
   const server = createServer((req, res) => {
     req.resume();
+    if (req.method === 'GET') {
+      res.writeHead(200, { 'content-type': 'text/plain' }).end();
+      return;
+    }
     req.on('end', () => handler(req, res, n++));
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -51,7 +57,6 @@ describe('engine headers: Retry-After and x-request-id', () => {
 
   it('relays a 429 with Retry-After: 7 (beyond max_delay_ms) at once, with the header, for JSON and for a stream refused with JSON', async () => {
     const url = await serveWith((req, res) => {
-      if (req.url === '/health') return res.writeHead(200).end();
       res.writeHead(429, { 'content-type': 'application/json', 'retry-after': '7', 'x-request-id': 'router-42' }).end(BUSY);
     });
     for (const stream of [false, true]) {
@@ -66,7 +71,6 @@ describe('engine headers: Retry-After and x-request-id', () => {
   it('waits for a Retry-After within max_delay_ms (1 s) and retries, then answers with the request id the engine was sent', async () => {
     const ids: string[] = [];
     const url = await serveWith((req, res) => {
-      if (req.url === '/health') return res.writeHead(200).end();
       ids.push(String(req.headers['x-request-id']));
       if (ids.length === 1) return res.writeHead(503, { 'content-type': 'application/json', 'retry-after': '1' }).end(BUSY);
       res.writeHead(200, { 'content-type': 'application/json', 'x-request-id': 'router-43' }).end(COMPLETION);
@@ -82,7 +86,6 @@ describe('engine headers: Retry-After and x-request-id', () => {
 
   it('never relays other engine headers', async () => {
     const url = await serveWith((req, res) => {
-      if (req.url === '/health') return res.writeHead(200).end();
       res.writeHead(200, { 'content-type': 'application/json', 'set-cookie': 'a=b', server: 'uvicorn', 'x-internal': 'secret' }).end(COMPLETION);
     });
     const res = await post(url, {});
