@@ -1,6 +1,7 @@
 import { createServer, IncomingMessage, Server } from 'node:http';
 import { AddressInfo } from 'node:net';
 import { ServiceOrchestrator } from '../../src/server/service-orchestrator';
+import { waitFor } from '../support/engine-control';
 import { readSse } from '../support/sse';
 import { startCitadel } from '../support/start-citadel';
 import { BatchedConsoleLogger } from '../../src/api/batched-console-logger';
@@ -22,11 +23,13 @@ describe('request ids and the access log', () => {
 
   beforeAll(async () => {
     engine = createServer((req: IncomingMessage, res) => {
-      req.resume();
       // The server's own GETs (the /health probe, the /metrics collection) get an engine's plain 200.
-      if (req.method === 'GET') return void res.writeHead(200, { 'content-type': 'text/plain' }).end();
+      if (req.method === 'GET') return void req.resume().on('end', () => res.writeHead(200, { 'content-type': 'text/plain' }).end());
       seen.push(String(req.headers['x-request-id']));
-      req.on('end', () => res.writeHead(200, { 'content-type': 'application/json' }).end(COMPLETION));
+      let body = '';
+      req.on('data', (chunk: Buffer) => (body += chunk.toString()));
+      // A prompt of HOLD is never answered: its client leaves first.
+      req.on('end', () => (body.includes('HOLD') ? undefined : res.writeHead(200, { 'content-type': 'application/json' }).end(COMPLETION)));
     });
     await new Promise<void>((resolve) => engine.listen(0, '127.0.0.1', resolve));
     const write = process.stdout.write.bind(process.stdout);
@@ -45,9 +48,10 @@ describe('request ids and the access log', () => {
     restore?.();
   });
 
-  const post = (headers: Record<string, string>, body: object = {}) =>
+  const post = (headers: Record<string, string>, body: object = {}, signal?: AbortSignal) =>
     fetch(`${server.models[0].url}/v1/completions`, {
       method: 'POST',
+      signal,
       headers: { 'content-type': 'application/json', authorization: 'Bearer sk-secret-key-42', ...headers },
       body: JSON.stringify({ prompt: 'SECRET-PROMPT', max_tokens: 1, ...body }),
     });
@@ -64,6 +68,22 @@ describe('request ids and the access log', () => {
     expect(line).toMatch(/POST \/v1\/completions 200 [\d.]+ms model=phi-3-mini prompt_tokens=2 completion_tokens=1 request_id=client-abc-123/);
     expect(logged.join('')).not.toContain('SECRET-PROMPT');
     expect(logged.join('')).not.toContain('sk-secret-key-42');
+  });
+
+  it('logs a request whose client left before the answer (streamed or not) with 499, as requests_total counts it', async () => {
+    for (const stream of [false, true]) {
+      const id = `left-${stream}`;
+      const controller = new AbortController();
+      const sent = post({ 'x-request-id': id }, { prompt: 'HOLD', stream }, controller.signal).catch(() => undefined);
+      await waitFor(() => seen.includes(id), 5_000, 'the request to reach the engine');
+      controller.abort();
+      await sent;
+      await waitFor(() => {
+        BatchedConsoleLogger.flush();
+        return logged.some((l) => l.includes(`request_id=${id}`));
+      }, 5_000, 'the access-log line');
+      expect(logged.find((l) => l.includes(`request_id=${id}`))).toMatch(new RegExp(`POST /v1/completions 499 [\\d.]+ms( model=phi-3-mini)? request_id=${id}`));
+    }
   });
 
   it('makes an id when there is none or it is forged, and puts it on errors and streams too', async () => {
