@@ -1,6 +1,6 @@
-import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { collectDefaultMetrics, Counter, Registry } from 'prom-client';
 import type { EngineGauges } from './engine-gauges';
-import { DURATION_BUCKETS, EfficiencyView, ModelSeries, STREAM_OUTCOMES } from './model-series';
+import { EfficiencyView, ModelSeries, STREAM_OUTCOMES } from './model-series';
 import { Sample, ScrapeMetric } from './scrape-metric';
 
 const P = 'citadel_llm_';
@@ -65,10 +65,6 @@ export class MetricsRegistry {
   }
 
   readonly registry = new Registry();
-  readonly requests: Counter<'model' | 'endpoint' | 'status'>;
-  readonly duration: Histogram<'model' | 'endpoint'>;
-  readonly active: Gauge<'model'>;
-  readonly tokens: Counter<'model' | 'type'>;
   readonly upstreamErrors: Counter<'model' | 'kind'>;
   readonly adapterRequests: Counter<'model' | 'adapter' | 'endpoint' | 'status'>;
   readonly adapterTokens: Counter<'model' | 'adapter' | 'type'>;
@@ -83,10 +79,6 @@ export class MetricsRegistry {
     collectDefaultMetrics({ register: this.registry });
     // Gauges named like counters fail `promtool check metrics`; their per-type twins (without _total) stay.
     for (const name of ['nodejs_active_handles_total', 'nodejs_active_requests_total', 'nodejs_active_resources_total']) this.registry.removeSingleMetric(name);
-    this.requests = new Counter({ name: `${P}requests_total`, help: 'Requests answered, by endpoint and HTTP status (499: the client left).', labelNames: ['model', 'endpoint', 'status'], registers });
-    this.duration = new Histogram({ name: `${P}request_duration_seconds`, help: 'Time from admission to the end of the answer.', labelNames: ['model', 'endpoint'], buckets: DURATION_BUCKETS, registers });
-    this.active = new Gauge({ name: `${P}active_requests`, help: 'Requests in progress (admitted, not yet answered).', labelNames: ['model'], registers });
-    this.tokens = new Counter({ name: `${P}tokens_total`, help: 'Tokens processed, from the engine usage reports (streams included).', labelNames: ['model', 'type'], registers });
     this.upstreamErrors = new Counter({ name: `${P}upstream_errors_total`, help: 'Failed calls to the engine, by kind.', labelNames: ['model', 'kind'], registers });
     // LoRA adapters' share of the two above: `adapter` only ever holds a name from a model's
     // `model.lora_modules` (ModelService.adapterNamed), so the series stay bounded by the config.
@@ -104,6 +96,21 @@ export class MetricsRegistry {
       new ScrapeMetric(name, help, type, () => [...this.models.values()].flatMap(read)).register(this.registry);
     const value = (s: ModelSeries, v: number | null | undefined, labels: Record<string, string> = {}): Sample[] =>
       typeof v === 'number' && Number.isFinite(v) ? [{ labels: { model: s.model, ...labels }, value: v }] : [];
+
+    // Counted on every request: plain numbers (RequestCounts), labelled here at scrape time.
+    // active_requests and tokens_total have a sample from the start, so rates and absent() work
+    // before the first request.
+    perModel(`${P}requests_total`, 'Requests answered, by endpoint and HTTP status (499: the client left).', 'counter', (s) =>
+      [...s.counts.answered].flatMap(([endpoint, byStatus]) => [...byStatus].map(([status, n]) => ({ labels: { model: s.model, endpoint, status: String(status) }, value: n }))),
+    );
+    perModel(`${P}request_duration_seconds`, 'Time from admission to the end of the answer.', 'histogram', (s) =>
+      [...s.counts.duration].flatMap(([endpoint, counts]) => counts.samples(`${P}request_duration_seconds`, { model: s.model, endpoint })),
+    );
+    perModel(`${P}active_requests`, 'Requests in progress (admitted, not yet answered).', 'gauge', (s) => value(s, s.inProgress));
+    perModel(`${P}tokens_total`, 'Tokens processed, from the engine usage reports (streams included).', 'counter', (s) => [
+      ...value(s, s.counts.promptTokens, { type: 'prompt' }),
+      ...value(s, s.counts.completionTokens, { type: 'completion' }),
+    ]);
 
     const connections = (help: string, type: 'counter' | 'gauge', pick: (c: { open: number; limit: number; refused: number }) => number) => (name: string) =>
       new ScrapeMetric(name, help, type, () => {

@@ -12,22 +12,14 @@ export type Endpoint = 'chat_completions' | 'completions' | 'models' | 'response
  */
 export class ModelMetrics {
   private readonly families = MetricsRegistry.get();
-  private readonly labels: { model: string };
-  /** This model's plain-number state (streams, windows, sources read at scrape time). */
+  /** This model's plain-number state (requests, streams, windows, sources read at scrape time). */
   readonly series: ModelSeries;
 
   constructor(readonly model: string) {
-    this.labels = { model };
     this.series = this.families.series(model);
-    const f = this.families;
-    // Zero-valued series from the start, so rates and absent() work before the first request.
-    f.active.inc(this.labels, 0);
-    f.tokens.inc({ model, type: 'prompt' }, 0);
-    f.tokens.inc({ model, type: 'completion' }, 0);
   }
 
   started(): void {
-    this.families.active.inc(this.labels);
     if (this.series.inProgress++ === 0) this.series.busySince = Date.now();
   }
 
@@ -36,12 +28,10 @@ export class ModelMetrics {
    *   when the request named one
    */
   finished(endpoint: Endpoint, status: number, seconds: number, adapter?: string): void {
-    const f = this.families;
-    if (adapter !== undefined) f.adapterRequests.inc({ model: this.model, adapter, endpoint, status: String(status) });
-    f.active.dec(this.labels);
+    if (adapter !== undefined) this.families.adapterRequests.inc({ model: this.model, adapter, endpoint, status: String(status) });
     this.series.inProgress--;
-    f.requests.inc({ model: this.model, endpoint, status: String(status) });
-    f.duration.observe({ model: this.model, endpoint }, seconds);
+    this.series.counts.answer(endpoint, status);
+    this.series.counts.timed(endpoint, seconds);
     if (status < 300) {
       this.series.latency.record(seconds);
       this.series.requests.add();
@@ -50,7 +40,7 @@ export class ModelMetrics {
 
   /** A request answered before it reached the engine (refused at admission): counted, not timed. */
   refused(endpoint: Endpoint, status: number, adapter?: string): void {
-    this.families.requests.inc({ model: this.model, endpoint, status: String(status) });
+    this.series.counts.answer(endpoint, status);
     if (adapter !== undefined) this.families.adapterRequests.inc({ model: this.model, adapter, endpoint, status: String(status) });
   }
 
@@ -63,8 +53,8 @@ export class ModelMetrics {
       this.families.adapterTokens.inc({ model: this.model, adapter, type: 'prompt' }, promptTokens);
       this.families.adapterTokens.inc({ model: this.model, adapter, type: 'completion' }, completionTokens);
     }
-    this.families.tokens.inc({ model: this.model, type: 'prompt' }, promptTokens);
-    this.families.tokens.inc({ model: this.model, type: 'completion' }, completionTokens);
+    this.series.counts.promptTokens += promptTokens;
+    this.series.counts.completionTokens += completionTokens;
     this.series.completionTokens.add(completionTokens);
     if (this.series.maxModelLen) this.series.contextUse.observe((promptTokens + completionTokens) / this.series.maxModelLen);
   }

@@ -61,6 +61,34 @@ export class StreamState {
 }
 
 /**
+ * A model's answered requests as plain numbers: `requests_total` by endpoint and status,
+ * `request_duration_seconds` by endpoint, and `tokens_total`. Every request adds to them, so
+ * they are numbers and BucketCounts (no allocation after an endpoint's first request) rather
+ * than prom-client families, whose label objects and label hashing per call were a few
+ * percent of the gateway's CPU per request (BENCHMARKS.md); labels are built at scrape time.
+ */
+export class RequestCounts {
+  /** Endpoint → HTTP status → requests answered. */
+  readonly answered = new Map<string, Map<number, number>>();
+  /** Endpoint → seconds from admission to the end of the answer. */
+  readonly duration = new Map<string, BucketCounts>();
+  promptTokens = 0;
+  completionTokens = 0;
+
+  answer(endpoint: string, status: number): void {
+    let byStatus = this.answered.get(endpoint);
+    if (!byStatus) this.answered.set(endpoint, (byStatus = new Map()));
+    byStatus.set(status, (byStatus.get(status) ?? 0) + 1);
+  }
+
+  timed(endpoint: string, seconds: number): void {
+    let counts = this.duration.get(endpoint);
+    if (!counts) this.duration.set(endpoint, (counts = new BucketCounts(DURATION_BUCKETS)));
+    counts.observe(seconds);
+  }
+}
+
+/**
  * Everything the process knows about one model's traffic, shared by every ModelMetrics view of
  * that model (the model's own listener and the gateway use the same one).
  */
@@ -69,11 +97,12 @@ export class ModelSeries {
   readonly requests = new RateWindow();
   readonly completionTokens = new RateWindow();
   readonly stream = new StreamState();
+  readonly counts = new RequestCounts();
   /** `rule|reason` → refusals counted here. */
   readonly throttled = new Map<string, number>();
   /** `rule|reason` → refusals a rule counts itself, read at scrape time. */
   readonly refusals = new Map<string, () => number>();
-  /** Requests in progress, and since when (epoch ms) there has been at least one. */
+  /** Requests in progress (`active_requests`), and since when (epoch ms) there has been at least one. */
   inProgress = 0;
   busySince = 0;
   startTimeSeconds = Date.now() / 1000;
