@@ -2,6 +2,7 @@ import { Logger } from '@nestjs/common';
 import type { Command } from 'commander';
 import { nestLogLevels } from '../config/log-levels';
 import { MODEL_IDS } from '../config/model-ids';
+import { tuneHeapForServing } from '../server/heap-tuning';
 import { ServiceOrchestrator } from '../server/service-orchestrator';
 import { cliCommand, helpText, parseCommand } from './command-line';
 import { loadConfigForCommand } from './load-config';
@@ -30,6 +31,8 @@ export async function runGatewayCommand(argv: string[]): Promise<number> {
     return 0;
   }
   const { values, positionals } = parsed;
+  // Before any request: see heap-tuning.ts.
+  tuneHeapForServing();
   const loadOptions = { configDir: values['config-dir'] as string | undefined, only: positionals.length ? positionals : undefined };
   // No memory warning: the models' allocations are the model services' hosts' business.
   const config = loadConfigForCommand(loadOptions);

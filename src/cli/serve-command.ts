@@ -1,6 +1,7 @@
 import { Logger } from '@nestjs/common';
 import { nestLogLevels } from '../config/log-levels';
 import { stateDirectoryFrom } from '../monitoring/service-starts';
+import { tuneHeapForServing } from '../server/heap-tuning';
 import { ServiceOrchestrator } from '../server/service-orchestrator';
 import { loadConfigForCommand } from './load-config';
 import type { Command } from 'commander';
@@ -29,6 +30,8 @@ export async function runServeCommand(argv: string[]): Promise<number> {
     return 0;
   }
   const { values, positionals } = parsed;
+  // Before any request: see heap-tuning.ts.
+  tuneHeapForServing();
   const loadOptions = { configDir: values['config-dir'] as string | undefined, only: positionals.length ? positionals : undefined };
   const config = loadConfigForCommand(loadOptions, { warn: true });
   const runtime = runtimeWarning();
