@@ -156,7 +156,8 @@ export class CompletionForwarder {
         const id = responseIdIn(answer.subarray(0, RESPONSE_ID_WINDOW).toString('utf8'));
         if (id) answeredBy.storedResponses.remember(id, upstream.upstream);
       }
-      return { kind: 'json', status, headers: { ...headers, 'content-type': upstream.contentType || 'application/json' }, body: answer };
+      headers['content-type'] = upstream.contentType || 'application/json';
+      return { kind: 'json', status, headers, body: answer };
     } catch (error) {
       if (abort.signal.reason instanceof ShuttingDown) {
         status = 503;

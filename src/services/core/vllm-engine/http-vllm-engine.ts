@@ -92,6 +92,11 @@ function reportedHealth(text: string): ReportedHealth | undefined {
   }
 }
 
+/** `candidate` when it has fewer requests in flight than `best` (or there is no best yet). */
+function lessBusy(best: Replica | undefined, candidate: Replica): Replica {
+  return !best || candidate.inFlight < best.inFlight ? candidate : best;
+}
+
 /** Local resource errors are logged at most this often per engine (a flood would repeat them per call). */
 const LOCAL_ERROR_LOG_INTERVAL_MS = 10_000;
 
@@ -139,7 +144,7 @@ export class HttpVllmEngine extends VllmEngine {
 
   async call(call: EngineCall): Promise<EngineReply> {
     this.budget.deposit();
-    const tried = new Set<Replica>();
+    const tried: Replica[] = [];
     const started = Date.now();
     let lastFailure: EngineFailure | undefined;
     const holder = call.replica === undefined ? undefined : this.replicas.find((r) => r.url === call.replica && r.up);
@@ -150,7 +155,7 @@ export class HttpVllmEngine extends VllmEngine {
       const outcome = await this.attempt(holder, call, false);
       if (!(outcome instanceof EngineFailure)) return outcome;
       if (outcome.kind !== 'connect') throw outcome;
-      tried.add(holder);
+      tried.push(holder);
       lastFailure = outcome;
     }
     for (let attempt = 0; ; attempt++) {
@@ -158,7 +163,7 @@ export class HttpVllmEngine extends VllmEngine {
       const target = this.choose(tried);
       if (!target) throw lastFailure ?? new EngineFailure('unavailable', `no engine for ${this.options.model} is up`);
       const { replica } = target;
-      tried.add(replica);
+      tried.push(replica);
       const outcome = await this.attempt(replica, call, target.trial);
       const failed = outcome instanceof EngineFailure;
       const retryable = failed ? outcome.kind === 'connect' || outcome.kind === 'reset' : isRetryableStatus(outcome.status);
@@ -300,23 +305,32 @@ export class HttpVllmEngine extends VllmEngine {
    * replica whose probes pass; else, only when probing is off, the least recently failed replica
    * whose trial slot is free, as its trial. Undefined: every replica is known down.
    */
-  private choose(tried: Set<Replica>): { replica: Replica; trial: boolean } | undefined {
-    const fresh = (ok: (r: Replica) => boolean) => (r: Replica) => ok(r) && !tried.has(r);
-    const available = (r: Replica) => r.available;
-    const answering = (r: Replica) => r.up;
-    const unpressed = (r: Replica) => r.available && !r.pressedNow();
-    const replica = this.leastBusy(fresh(unpressed)) ?? this.leastBusy(fresh(available)) ?? this.leastBusy(available) ?? this.leastBusy(fresh(answering)) ?? this.leastBusy(answering);
+  private choose(tried: readonly Replica[]): { replica: Replica; trial: boolean } | undefined {
+    // One pass, no closures (this runs for every call): the least busy replica of each tier, in
+    // the order above; on a tie the first in config order, as before.
+    let freshUnpressed: Replica | undefined;
+    let freshAvailable: Replica | undefined;
+    let available: Replica | undefined;
+    let freshAnswering: Replica | undefined;
+    let answering: Replica | undefined;
+    for (const r of this.replicas) {
+      const fresh = !tried.includes(r);
+      if (r.available) {
+        if (fresh && !r.pressedNow()) freshUnpressed = lessBusy(freshUnpressed, r);
+        if (fresh) freshAvailable = lessBusy(freshAvailable, r);
+        available = lessBusy(available, r);
+      }
+      if (r.up) {
+        if (fresh) freshAnswering = lessBusy(freshAnswering, r);
+        answering = lessBusy(answering, r);
+      }
+    }
+    const replica = freshUnpressed ?? freshAvailable ?? available ?? freshAnswering ?? answering;
     if (replica) return { replica, trial: false };
     if (this.options.healthCheckIntervalSeconds > 0) return undefined;
     let oldest: Replica | undefined;
     for (const r of this.replicas) if (r.breaker.canTry() && (!oldest || r.lastFailedAt < oldest.lastFailedAt)) oldest = r;
     return oldest && { replica: oldest, trial: true };
-  }
-
-  private leastBusy(eligible: (r: Replica) => boolean): Replica | undefined {
-    let best: Replica | undefined;
-    for (const r of this.replicas) if (eligible(r) && (!best || r.inFlight < best.inFlight)) best = r;
-    return best;
   }
 
   /** A call failed in this process, not at the engine: counted and logged, the engine keeps its state. */
