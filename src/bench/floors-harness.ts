@@ -101,7 +101,8 @@ export async function runFloors(o: FloorsOptions): Promise<FloorsRaw> {
     fastify: packageVersion('fastify'),
     '@nestjs/core': packageVersion('@nestjs/core'),
     '@nestjs/platform-fastify': packageVersion('@nestjs/platform-fastify'),
-    ...(o.wrk ? { wrk: o.wrk.version } : {}),
+    // wrk -v prints e.g. "wrk debian/4.1.0-3+b2 [epoll] Copyright (C) 2012 Will Glozer": the version alone.
+    ...(o.wrk ? { wrk: /\d+\.\d+[\w.+-]*/.exec(o.wrk.version)?.[0] ?? o.wrk.version } : {}),
   };
   // The request/response body of `bench overhead`'s phase 1.
   const body = JSON.stringify({ model: servedName, messages: [{ role: 'user', content: 'Say hello to the benchmark.' }], max_tokens: o.maxTokens, ignore_eos: true });
