@@ -6,7 +6,7 @@
  */
 import { createServer, IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { badGatewayBody, FLOOR_ROUTES, FloorProxy, FloorUpstream, MISSING_MODEL_BODY, namesModel } from './floor-relay';
+import { badGatewayBody, FLOOR_ROUTES, FloorProxy, FloorUpstream, INVALID_JSON_BODY, MISSING_MODEL_BODY, namesModel } from './floor-relay';
 
 const ROUTES = new Set<string>(FLOOR_ROUTES);
 const JSON_TYPE = { 'content-type': 'application/json' };
@@ -17,11 +17,13 @@ async function readBody(req: IncomingMessage): Promise<Buffer> {
   return Buffer.concat(chunks);
 }
 
+const NOT_JSON = Symbol('not JSON');
+
 function parsed(raw: Buffer): unknown {
   try {
     return JSON.parse(raw.toString('utf8'));
   } catch {
-    return undefined;
+    return NOT_JSON;
   }
 }
 
@@ -43,8 +45,9 @@ export async function startNodeParseFloor(upstreams: readonly string[], host = '
     });
     try {
       const raw = await readBody(req);
-      if (!namesModel(parsed(raw))) {
-        res.writeHead(400, JSON_TYPE).end(MISSING_MODEL_BODY);
+      const body = parsed(raw);
+      if (body === NOT_JSON || !namesModel(body)) {
+        res.writeHead(400, JSON_TYPE).end(body === NOT_JSON ? INVALID_JSON_BODY : MISSING_MODEL_BODY);
         return;
       }
       const answer = await upstream.relay(path, raw, controller.signal);

@@ -58,6 +58,9 @@ export function namesModel(body: unknown): boolean {
 /** The 400 answer for a body without a model, OpenAI's error shape. */
 export const MISSING_MODEL_BODY = JSON.stringify({ error: { message: 'The request body must name its model ("model": a string).', type: 'invalid_request_error', param: 'model', code: null } });
 
+/** The 400 answer for a body that is not JSON, OpenAI's error shape (the node:http floor's; Fastify answers its own). */
+export const INVALID_JSON_BODY = JSON.stringify({ error: { message: 'We could not parse the JSON body of your request.', type: 'invalid_request_error', param: null, code: 'invalid_json' } });
+
 /** The 502 answer when the upstream cannot be reached, OpenAI's error shape. */
 export function badGatewayBody(error: unknown): string {
   return JSON.stringify({ error: { message: `bad gateway: ${(error as Error)?.message ?? String(error)}`, type: 'server_error', param: null, code: 'bad_gateway' } });

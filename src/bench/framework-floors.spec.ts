@@ -94,6 +94,23 @@ describe.each(FLOOR_NAMES)('framework floor %s', (name) => {
     expect(sim.stats()).toEqual(before);
   });
 
+  it('answers 400 for a body that is not JSON, without calling the upstream', async () => {
+    const before = sim.stats();
+    const res = await request(`${proxy.url}/v1/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"model": "x",' });
+    expect(res.statusCode).toBe(400);
+    await res.body.dump();
+    expect(sim.stats()).toEqual(before);
+  });
+
+  it.each([
+    ['POST', '/v1/embeddings'],
+    ['GET', '/v1/chat/completions'],
+  ])('answers 404 to %s %s, which it does not forward', async (method, path) => {
+    const res = await request(`${proxy.url}${path}`, { method: method as 'GET' | 'POST', headers: { 'content-type': 'application/json' }, body: method === 'POST' ? JSON.stringify({ model: servedName, input: 'x' }) : undefined });
+    expect(res.statusCode).toBe(404);
+    await res.body.dump();
+  });
+
   it('answers 502 when the upstream cannot be reached', async () => {
     const orphan = await startFrameworkFloor(name, [await deadUrl()]);
     try {
