@@ -2,6 +2,7 @@ import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { isLoadProfileName, LOAD_PROFILES } from '../bench/arrival-schedule';
 import type { CertifyCliOptions } from '../bench/certify-run';
+import type { FloorsCliOptions } from '../bench/floors-run';
 import { exitOnSignal } from '../bench/exit-on-signal';
 import type { LifecycleOptions } from '../bench/lifecycle-harness';
 import type { LoadCliOptions } from '../bench/load-run';
@@ -285,6 +286,58 @@ export function parseOverheadArgs(argv: string[]): OverheadCliOptions | 'help' {
   };
 }
 
+function floorsCommand(): Command {
+  return cliCommand(
+    'citadel-llm bench floors',
+    `What each layer under the gateway costs on its own, one run, side by side: D the bare Node
+proxy (node:http + undici, piped); three minimal proxies that each parse the body, check it names
+its model, relay the raw bytes with undici and buffer the answer — on node:http alone, as a
+Fastify route, and as a NestJS controller on Fastify; and B the gateway's model port. Every proxy
+runs in its own process in front of one simulator (instant profile); load from wrk (or, without
+it, a Node load generator in its own process) on chat completions. Rounds interleave the paths.
+Measures each proxy's CPU time per answered request (/proc) and its throughput, as medians and as
+ratios to D. Writes floors.md and floors.json to --out-dir.`,
+  )
+    .summary('what each framework layer costs: bare Node, node:http + JSON.parse, Fastify, Nest, gateway')
+    .option('--model <id>', 'the model port and simulator model (default mixtral-8x7b)')
+    .option('--rounds <n>', 'interleaved rounds (default 3)')
+    .option('--duration <s>', 'seconds per measurement (default 4)')
+    .option('--warmup <s>', 'warm-up per path (default 1; 0: none)')
+    .option('--connections <n>', 'closed-loop concurrency (default 32)')
+    .option('--max-tokens <n>', 'tokens per answer (default 16)')
+    .option('--load <auto|wrk|node>', 'the load generator (default auto: wrk when installed)')
+    .option('--wrk <path>', 'the wrk executable (default: found on PATH)')
+    .option('--out-dir <dir>', "(default the package's bench/results)")
+    .option('--config-dir <dir>', 'configuration folder')
+    .option('--json', 'print the analysis as JSON instead of the Markdown table')
+    .option('--quiet', 'no progress lines');
+}
+
+export function parseFloorsArgs(argv: string[]): FloorsCliOptions | 'help' {
+  const command = floorsCommand();
+  const u = helpText(command);
+  const parsed = parseCommand(command, argv);
+  if (parsed === 'help') return 'help';
+  const { values, positionals } = parsed;
+  noPositionals(positionals, u);
+  const load = str(values, 'load') ?? 'auto';
+  if (load !== 'auto' && load !== 'wrk' && load !== 'node') throw new UsageError(`--load: expected auto, wrk or node, got "${load}"`, u);
+  return {
+    model: modelFlag(values, u, 'mixtral-8x7b'),
+    rounds: numberFlag(values, 'rounds', { integer: true, min: 1, max: 100 }, u) ?? 3,
+    durationS: numberFlag(values, 'duration', { min: 0.2, max: 3600 }, u) ?? 4,
+    warmupS: numberFlag(values, 'warmup', { min: 0, max: 600 }, u) ?? 1,
+    connections: numberFlag(values, 'connections', { integer: true, min: 1, max: 10_000 }, u) ?? 32,
+    maxTokens: numberFlag(values, 'max-tokens', { integer: true, min: 1, max: 4096 }, u) ?? 16,
+    load,
+    wrk: str(values, 'wrk'),
+    outDir: str(values, 'out-dir'),
+    configDir: str(values, 'config-dir'),
+    json: values.json === true,
+    quiet: values.quiet === true,
+  };
+}
+
 function lifecycleCommand(): Command {
   return cliCommand(
     'citadel-llm bench lifecycle',
@@ -348,6 +401,13 @@ const HARNESSES: Record<string, { command: () => Command; run: (argv: string[]) 
     run: async (argv) => {
       const o = parseOverheadArgs(argv);
       return o === 'help' ? help(overheadCommand()) : (await import('../bench/overhead-run')).runOverheadCli(o);
+    },
+  },
+  floors: {
+    command: floorsCommand,
+    run: async (argv) => {
+      const o = parseFloorsArgs(argv);
+      return o === 'help' ? help(floorsCommand()) : (await import('../bench/floors-run')).runFloorsCli(o);
     },
   },
   lifecycle: {

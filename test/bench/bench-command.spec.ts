@@ -1,6 +1,6 @@
 import 'reflect-metadata';
 import { runCli } from '../../src/cli/cli';
-import { parseCertifyArgs, parseLoadArgs, parseOverheadArgs } from '../../src/cli/bench-command';
+import { parseCertifyArgs, parseFloorsArgs, parseLoadArgs, parseOverheadArgs } from '../../src/cli/bench-command';
 import { capture, withConfigEnv } from '../cli/cli-helpers';
 
 const cli = (argv: string[]) => withConfigEnv({}, () => capture(() => runCli(argv)));
@@ -9,7 +9,7 @@ describe('citadel-llm bench (command line)', () => {
   it('--help on the command and on each harness exits 0', async () => {
     const top = await cli(['bench', '--help']);
     expect(top.result).toBe(0);
-    for (const harness of ['certify', 'load', 'overhead']) {
+    for (const harness of ['certify', 'load', 'overhead', 'floors']) {
       expect(top.stdout).toMatch(new RegExp(`^  ${harness}\\b`, 'm'));
       const { result, stdout } = await cli(['bench', harness, '--help']);
       expect(result).toBe(0);
@@ -31,6 +31,9 @@ describe('citadel-llm bench (command line)', () => {
     [['bench', 'overhead', '--load', 'ab'], /--load: expected auto, wrk or node/],
     [['bench', 'overhead', '--rate', '0'], /--rate: expected a number >= 1/],
     [['bench', 'overhead', '--bogus'], /Unknown option '--bogus'/],
+    [['bench', 'floors', '--load', 'ab'], /--load: expected auto, wrk or node/],
+    [['bench', 'floors', '--connections', '0'], /--connections: expected an integer >= 1/],
+    [['bench', 'floors', 'extra'], /unexpected argument "extra"/],
   ])('%j is a usage error: exit 2, message and usage on stderr', async (argv, message) => {
     const { result, stdout, stderr } = await cli(argv);
     expect(result).toBe(2);
@@ -65,5 +68,19 @@ describe('citadel-llm bench (command line)', () => {
       nginx: 'auto',
     });
     expect(parseOverheadArgs(['--rate', '250'])).toMatchObject({ rate: 250 });
+    expect(parseFloorsArgs([])).toEqual({
+      model: 'mixtral-8x7b',
+      rounds: 3,
+      durationS: 4,
+      warmupS: 1,
+      connections: 32,
+      maxTokens: 16,
+      load: 'auto',
+      wrk: undefined,
+      outDir: undefined,
+      configDir: undefined,
+      json: false,
+      quiet: false,
+    });
   });
 });
