@@ -44,5 +44,7 @@ export function checkForwardedBody(spec: ForwardedEndpoint, body: Record<string,
 
 /** The engine's path for a route, its parameters filled in (encoded: a client's id never changes the path). */
 export function enginePath(spec: ForwardedEndpoint, params: Record<string, string> = {}): string {
+  // Most routes have no parameter: the route is the path (no pattern run per request).
+  if (!spec.route.includes(':')) return spec.route;
   return spec.route.replace(/:(\w+)/g, (_, name: string) => encodeURIComponent(params[name] ?? ''));
 }

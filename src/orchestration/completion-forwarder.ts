@@ -127,9 +127,9 @@ export class CompletionForwarder {
     const onClientGone = () => abort.abort(signal.reason);
     if (signal.aborted) onClientGone();
     else signal.addEventListener('abort', onClientGone, { once: true });
-    this.inFlight.add(abort);
+    const inFlight = this.inFlight.add(abort);
     const settle = () => {
-      this.inFlight.delete(abort);
+      this.inFlight.delete(inFlight);
       signal.removeEventListener('abort', onClientGone);
       release();
       model.metrics.finished(endpoint, status, (performance.now() - started) / 1000, adapter);
