@@ -8,8 +8,8 @@
  * upstream request when the client goes away, and answers 502 when the upstream cannot be reached.
  */
 import { createServer, IncomingMessage, Server, ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { Pool } from 'undici';
+import { listen } from './listen';
 
 export interface BareProxy {
   url: string;
@@ -73,16 +73,9 @@ export async function startBareProxy(upstreams: string[], host = '127.0.0.1', po
   };
 
   const server = createServer({ keepAliveTimeout: 65_000 }, (req, res) => void handle(req, res));
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(port, host, () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
-  const address = server.address() as AddressInfo;
+  const url = await listen(server, port, host);
   return {
-    url: `http://${host}:${address.port}`,
+    url,
     server,
     close: async () => {
       server.closeAllConnections();

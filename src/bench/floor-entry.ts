@@ -4,25 +4,13 @@
  * Prints `{"event":"ready","url":...}` when listening; stops on SIGTERM or SIGINT.
  */
 import { FLOOR_NAMES, isFloorName, startFrameworkFloor } from './framework-floors';
-
-async function main(): Promise<void> {
-  const name = process.argv[2] ?? '';
-  if (!isFloorName(name)) throw new Error(`unknown floor "${name}" (known: ${FLOOR_NAMES.join(', ')})`);
-  const upstreams = JSON.parse(process.argv[3] ?? '') as string[];
-  const proxy = await startFrameworkFloor(name, upstreams);
-  process.stdout.write(JSON.stringify({ event: 'ready', url: proxy.url }) + '\n');
-  const stop = () => {
-    process.off('SIGTERM', stop);
-    process.off('SIGINT', stop);
-    void proxy.close().then(() => process.exit(0));
-  };
-  process.on('SIGTERM', stop);
-  process.on('SIGINT', stop);
-}
+import { runServerEntry } from './server-entry';
 
 if (require.main === module) {
-  main().catch((error: unknown) => {
-    process.stderr.write(`framework floor: ${(error as Error)?.stack ?? String(error)}\n`);
-    process.exit(1);
+  runServerEntry('framework floor', async () => {
+    const name = process.argv[2] ?? '';
+    if (!isFloorName(name)) throw new Error(`unknown floor "${name}" (known: ${FLOOR_NAMES.join(', ')})`);
+    const proxy = await startFrameworkFloor(name, JSON.parse(process.argv[3] ?? '') as string[]);
+    return { ready: { url: proxy.url }, close: () => proxy.close() };
   });
 }

@@ -5,8 +5,8 @@
  * pipes without parsing), it says what parsing and buffering cost on their own.
  */
 import { createServer, IncomingMessage, ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { badGatewayBody, FLOOR_ROUTES, FloorProxy, FloorUpstream, INVALID_JSON_BODY, MISSING_MODEL_BODY, namesModel } from './floor-relay';
+import { listen } from './listen';
 
 const ROUTES = new Set<string>(FLOOR_ROUTES);
 const JSON_TYPE = { 'content-type': 'application/json' };
@@ -59,15 +59,9 @@ export async function startNodeParseFloor(upstreams: readonly string[], host = '
   };
 
   const server = createServer({ keepAliveTimeout: 65_000 }, (req, res) => void handle(req, res));
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(port, host, () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
+  const url = await listen(server, port, host);
   return {
-    url: `http://${host}:${(server.address() as AddressInfo).port}`,
+    url,
     close: async () => {
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));

@@ -6,6 +6,7 @@
  */
 import { startSimulator } from '../simulator/sim-server';
 import type { SimulatorModel } from '../simulator/types';
+import { runServerEntry } from './server-entry';
 
 export interface BenchSimulatorSpec {
   model: SimulatorModel;
@@ -15,22 +16,10 @@ export interface BenchSimulatorSpec {
   port: number;
 }
 
-async function main(): Promise<void> {
-  const spec = JSON.parse(process.argv[2] ?? '') as BenchSimulatorSpec;
-  const sim = await startSimulator({ models: [spec.model], instant: spec.instant }, { port: spec.port, host: spec.host });
-  process.stdout.write(JSON.stringify({ event: 'ready', url: sim.url, port: sim.port, model: spec.model.servedName }) + '\n');
-  const stop = () => {
-    process.off('SIGTERM', stop);
-    process.off('SIGINT', stop);
-    void sim.close().then(() => process.exit(0));
-  };
-  process.on('SIGTERM', stop);
-  process.on('SIGINT', stop);
-}
-
 if (require.main === module) {
-  main().catch((error: unknown) => {
-    process.stderr.write(`bench simulator: ${(error as Error)?.stack ?? String(error)}\n`);
-    process.exit(1);
+  runServerEntry('bench simulator', async () => {
+    const spec = JSON.parse(process.argv[2] ?? '') as BenchSimulatorSpec;
+    const sim = await startSimulator({ models: [spec.model], instant: spec.instant }, { port: spec.port, host: spec.host });
+    return { ready: { url: sim.url, port: sim.port, model: spec.model.servedName }, close: () => sim.close() };
   });
 }
