@@ -182,6 +182,13 @@ function simProfileFlag(values: Values, usage: string): 'config' | 'instant' {
   return p;
 }
 
+/** `--load auto|wrk|node`: the closed-loop load generator (overhead, floors). */
+function loadFlag(values: Values, usage: string): 'auto' | 'wrk' | 'node' {
+  const load = str(values, 'load') ?? 'auto';
+  if (load !== 'auto' && load !== 'wrk' && load !== 'node') throw new UsageError(`--load: expected auto, wrk or node, got "${load}"`, usage);
+  return load;
+}
+
 function noPositionals(positionals: string[], usage: string): void {
   if (positionals.length) throw new UsageError(`unexpected argument "${positionals[0]}"`, usage);
 }
@@ -255,8 +262,7 @@ export function parseOverheadArgs(argv: string[]): OverheadCliOptions | 'help' {
   if (parsed === 'help') return 'help';
   const { values, positionals } = parsed;
   noPositionals(positionals, u);
-  const load = str(values, 'load') ?? 'auto';
-  if (load !== 'auto' && load !== 'wrk' && load !== 'node') throw new UsageError(`--load: expected auto, wrk or node, got "${load}"`, u);
+  const load = loadFlag(values, u);
   const rateRaw = str(values, 'rate') ?? 'auto';
   const rate = rateRaw === 'auto' ? 'auto' : (numberFlag(values, 'rate', { min: 1 }, u) as number);
   return {
@@ -320,8 +326,7 @@ export function parseFloorsArgs(argv: string[]): FloorsCliOptions | 'help' {
   if (parsed === 'help') return 'help';
   const { values, positionals } = parsed;
   noPositionals(positionals, u);
-  const load = str(values, 'load') ?? 'auto';
-  if (load !== 'auto' && load !== 'wrk' && load !== 'node') throw new UsageError(`--load: expected auto, wrk or node, got "${load}"`, u);
+  const load = loadFlag(values, u);
   return {
     model: modelFlag(values, u, 'mixtral-8x7b'),
     rounds: numberFlag(values, 'rounds', { integer: true, min: 1, max: 100 }, u) ?? 3,
