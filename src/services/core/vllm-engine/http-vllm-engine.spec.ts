@@ -137,4 +137,17 @@ describe('HttpVllmEngine (replicas, retries, breaker)', () => {
     expect(e.upstreams()[0]).toMatchObject({ up: true, circuit: 'closed' });
     await e.close();
   });
+
+  it.each([
+    ['the server shutting down (ShuttingDown)', 'SHUTTING_DOWN'],
+    ['a stream gone idle', 'IDLE'],
+    ['a plain reason with no code', ''],
+  ])('reports a call aborted with a reason of its own (%s) as aborted: undici rejects with the reason, whatever it is, and it is never the engine’s fault', async (_, code) => {
+    const { engine: e } = engine({ 'http://a': [{ error: code }] }, { breaker: { failureThreshold: 1, openMs: 60_000 } });
+    const abort = new AbortController();
+    abort.abort(Object.assign(new Error('ours'), { code }));
+    expect(await failure(e.call(call(abort.signal)))).toMatchObject({ kind: 'aborted' });
+    expect(e.upstreams()[0]).toMatchObject({ up: true, circuit: 'closed' });
+    await e.close();
+  });
 });

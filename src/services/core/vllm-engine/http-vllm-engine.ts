@@ -279,7 +279,10 @@ export class HttpVllmEngine extends VllmEngine {
       };
     } catch (error) {
       release();
-      const failure = classifyTransportError(error, replica.url);
+      // A call whose own signal aborted ended here (the client left, the stream went idle, the
+      // server is stopping): undici rejects with the signal's reason, whatever it is, and that is
+      // never the engine's failure.
+      const failure = call.signal?.aborted ? new EngineFailure('aborted', 'the request was aborted', replica.url) : classifyTransportError(error, replica.url);
       if (failure.kind === 'aborted' || failure.kind === 'local') {
         replica.breaker.release(ticket);
         if (failure.kind === 'local') this.localError(error, failure);
