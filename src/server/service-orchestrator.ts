@@ -354,7 +354,8 @@ export class ServiceOrchestrator {
     const graceOver = new Promise<'grace'>((resolve) => (timer = setTimeout(() => resolve('grace'), Math.max(0, deadline - Date.now()))));
     if ((await Promise.race([closed, graceOver])) === 'grace') {
       const inFlight = app.get(InFlightRequests);
-      this.logger.warn(`${inFlight.size} request(s) still running at the end of the grace period: ending them`);
+      // drain() has already ended (and logged) those of every app; any left here are this one's.
+      if (inFlight.size > 0) this.logger.warn(`${inFlight.size} request(s) still running at the end of the grace period: ending them`);
       inFlight.abortAll();
       // Their answers are written at once; then nothing may hold the close any longer.
       await new Promise((resolve) => setTimeout(resolve, 200));
