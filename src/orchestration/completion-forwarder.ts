@@ -50,6 +50,9 @@ function storedResponseId(method: 'GET' | 'POST', path: string, body: Record<str
   }
 }
 
+/** Body fields that ask for more tokens than a model's context may hold. */
+const CONTEXT_PARAMS = ['max_tokens', 'max_completion_tokens'] as const;
+
 /** Events merged into one write when a model sets no `response_chunk_size`. */
 const DEFAULT_MERGED_EVENTS = 16;
 
@@ -94,15 +97,17 @@ export class CompletionForwarder {
     record: RequestRecord = new RequestRecord(''),
     method: 'GET' | 'POST' = 'POST',
   ): Promise<Answer> {
+    // A LoRA adapter of this model (a name from its config): it reaches the engine as named.
+    const adapter = model.adapterNamed(body.model);
     const context = model.config.model.max_model_len;
-    for (const param of ['max_tokens', 'max_completion_tokens'] as const) {
+    for (const param of CONTEXT_PARAMS) {
       if (typeof body[param] === 'number' && body[param] > context) {
+        // Answered for this model, like the engine's own context errors: requests_total counts it.
+        model.metrics.refused(endpoint, 400, adapter);
         throw ApiError.invalid(`${param} is ${body[param]}, but this model's maximum context length is ${context} tokens.`, param, 'context_length_exceeded');
       }
     }
     const stream = body.stream === true;
-    // A LoRA adapter of this model (a name from its config): it reaches the engine as named.
-    const adapter = model.adapterNamed(body.model);
     // A stored response is asked of the replica that made it (create with previous_response_id,
     // retrieve, cancel); a new one is remembered with the replica that made it.
     const storedId = endpoint === 'responses' ? storedResponseId(method, path, body) : undefined;
@@ -128,11 +133,13 @@ export class CompletionForwarder {
     if (signal.aborted) onClientGone();
     else signal.addEventListener('abort', onClientGone, { once: true });
     const inFlight = this.inFlight.add(abort);
-    const settle = () => {
+    // A stream's final status is known only when it ends: 499 (nginx's "client closed request",
+    // as the access log writes it) when the client left, else the 200 its headers said.
+    const settle = (final: number = status) => {
       this.inFlight.delete(inFlight);
       signal.removeEventListener('abort', onClientGone);
       release();
-      model.metrics.finished(endpoint, status, (performance.now() - started) / 1000, adapter);
+      model.metrics.finished(endpoint, final, (performance.now() - started) / 1000, adapter);
     };
     let settledByStream = false;
     try {
@@ -234,7 +241,7 @@ export class CompletionForwarder {
     dropUsageChunk: boolean,
     endpoint: Endpoint,
     record: RequestRecord,
-    settle: () => void,
+    settle: (final?: number) => void,
     /** Takes the id of the response a Responses stream creates (from its response.created event). */
     remember?: (id: string) => void,
   ): AsyncGenerator<Buffer, void, undefined> {
@@ -284,7 +291,7 @@ export class CompletionForwarder {
     } finally {
       metrics.streamEnded(outcome);
       if (outcome === 'upstream_failed' || outcome === 'idle_timeout') metrics.upstreamError(outcome === 'idle_timeout' ? 'stream_idle' : 'stream_broken');
-      settle();
+      settle(outcome === 'client_aborted' ? 499 : undefined);
     }
   }
 

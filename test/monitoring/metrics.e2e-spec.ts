@@ -117,6 +117,21 @@ describe('Prometheus metrics', () => {
     expect(sampleValue(after, 'citadel_llm_stream_chunks_total', { model: id })! - sampleValue(before, 'citadel_llm_stream_chunks_total', { model: id })!).toBe(events.length);
   });
 
+  it("counts the gateway's own context_length_exceeded 400 (max_tokens and max_completion_tokens over max_model_len) in requests_total, counted, not timed, like the engine's", async () => {
+    const id = 'phi-3-mini';
+    const count = (text: string, status: string) => sampleValue(text, 'citadel_llm_requests_total', { model: id, endpoint: 'chat_completions', status }) ?? 0;
+    const timed = (text: string) => sampleValue(text, 'citadel_llm_request_duration_seconds_count', { model: id, endpoint: 'chat_completions' }) ?? 0;
+    const before = await scrape(model(id).metricsUrl);
+    for (const param of ['max_tokens', 'max_completion_tokens']) {
+      const res = await fetch(`${model(id).url}/v1/chat/completions`, { method: 'POST', headers: json, body: JSON.stringify({ messages: [{ role: 'user', content: 'hi' }], [param]: 1_000_000 }) });
+      expect(res.status).toBe(400);
+      expect(((await res.json()) as { error: { code: string } }).error.code).toBe('context_length_exceeded');
+    }
+    const after = await scrape(model(id).metricsUrl);
+    expect(count(after, '400') - count(before, '400')).toBe(2);
+    expect(timed(after)).toBe(timed(before));
+  });
+
   it('counts an engine that drops the connection as an upstream error', async () => {
     const yi = model('yi-34b');
     await setFaults(yi.engineUrls[0], { dieAfterTokens: 1 });

@@ -64,8 +64,13 @@ describe("OpenChat's /metrics/streaming (seed 1.4)", () => {
     expect(after.active_streams).toBe(0);
   });
 
-  it('shows the streams in progress, the cap (concurrent_users) and its rejections, and a client that left', async () => {
+  const answered = async (status: string) =>
+    sampleValue(await (await fetch(`${server.models.find((m) => m.id === 'openchat-3.5')!.metricsUrl}/metrics`)).text(), 'citadel_llm_requests_total', { model: 'openchat-3.5', endpoint: 'chat_completions', status }) ?? 0;
+
+  it('shows the streams in progress, the cap (concurrent_users) and its rejections, and a client that left (counted in requests_total as 499, as the access log writes it, not as the 200 its headers said)', async () => {
     const before = await stats();
+    const before499 = await answered('499');
+    const before200 = await answered('200');
     const clients = [new AbortController(), new AbortController()];
     const open = await Promise.all(clients.map((c) => stream({ max_tokens: 2000, ignore_eos: true }, c.signal)));
     expect(open.map((r) => r.status)).toEqual([200, 200]);
@@ -81,6 +86,8 @@ describe("OpenChat's /metrics/streaming (seed 1.4)", () => {
     await waitFor(async () => (await stats()).active_streams === 0, 5_000, 'the streams to end');
     const after = await stats();
     expect(after.streams.client_aborted - before.streams.client_aborted).toBe(2);
+    expect((await answered('499')) - before499).toBe(2);
+    expect(await answered('200')).toBe(before200);
   });
 
   it('counts a stream the engine broke as failed upstream', async () => {
