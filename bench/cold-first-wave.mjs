@@ -3,14 +3,17 @@
 //   A  a fresh simulator, streamed to directly (its own cold start)
 //   B  a fresh gateway (`serve mixtral-8x7b`, engine external) in front of a warm simulator
 //   D  a fresh bare Node proxy (src/bench/bare-proxy.ts) in front of the same warm simulator
+//   B+ with --gateway-node-arg: the gateway again, node started with those options
 // Each trial sends wave 1 (`concurrency` streams at once, `tokens` tokens 20 ms apart) as soon as
 // the proxy is ready, then wave 2 the same way; the client opens fresh connections for each path.
 // Prints, per path and wave, time to first token p50 and p99 (ms) pooled over the trials.
 //
 //   npm run build && node bench/cold-first-wave.mjs [trials=3] [concurrency=16] [tokens=8]
+//       [--gateway-node-arg=--always-sparkplug ...]
 import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
 
 const require = createRequire(import.meta.url);
 const here = dirname(fileURLToPath(import.meta.url));
@@ -25,7 +28,24 @@ const { simulatorModelFromConfig } = require(join(dist, 'simulator/model-from-co
 const { streamOnce } = require(join(dist, 'bench/stream-request'));
 const { percentileOfSorted } = require(join(dist, 'common/percentile'));
 
-const [trials = 3, concurrency = 16, tokens = 8] = process.argv.slice(2).map(Number);
+const USAGE = 'usage: node bench/cold-first-wave.mjs [trials=3] [concurrency=16] [tokens=8] [--gateway-node-arg=<node option> ...]';
+let parsed;
+try {
+  parsed = parseArgs({ allowPositionals: true, options: { help: { type: 'boolean', short: 'h' }, 'gateway-node-arg': { type: 'string', multiple: true } } });
+} catch (error) {
+  process.stderr.write(`${error.message}\n${USAGE}\n`);
+  process.exit(2);
+}
+if (parsed.values.help) {
+  process.stdout.write(`${USAGE}\n`);
+  process.exit(0);
+}
+const [trials = 3, concurrency = 16, tokens = 8] = parsed.positionals.map(Number);
+if (parsed.positionals.length > 3 || ![trials, concurrency, tokens].every((n) => Number.isInteger(n) && n >= 1)) {
+  process.stderr.write(`trials, concurrency and tokens are whole numbers of at least 1\n${USAGE}\n`);
+  process.exit(2);
+}
+const gatewayNodeArgs = parsed.values['gateway-node-arg'] ?? [];
 const config = loadCitadelConfig({ only: ['mixtral-8x7b'] });
 const base = simulatorModelFromConfig(config.models[0]);
 const streaming = withProfile(base, { ttftBaseMs: 10, prefillMsPerToken: 0, itlBaseMs: 20, itlMsPerRunningSeq: 0 }, Math.max(base.maxNumSeqs, concurrency * 2));
@@ -52,6 +72,10 @@ const start = {
     const g = await startGateway({ model: 'mixtral-8x7b', engineUrls: [upstream], configDir: config.configDir });
     return { url: g.url, stop: () => g.process.stop() };
   },
+  'B+': async (upstream) => {
+    const g = await startGateway({ model: 'mixtral-8x7b', engineUrls: [upstream], configDir: config.configDir, nodeArgs: gatewayNodeArgs });
+    return { url: g.url, stop: () => g.process.stop() };
+  },
   D: async (upstream) => {
     const d = await startBareProxyProcess([upstream]);
     return { url: d.url, stop: () => d.process.stop() };
@@ -59,11 +83,12 @@ const start = {
 };
 
 const warmSim = await startBenchSimulator('simulator (warm)', streaming, true);
-const ttft = { A: [[], []], B: [[], []], D: [[], []] };
+const paths = gatewayNodeArgs.length ? ['A', 'B', 'D', 'B+'] : ['A', 'B', 'D'];
+const ttft = Object.fromEntries(paths.map((p) => [p, [[], []]]));
 try {
   for (let i = 0; i < 3; i++) await wave(warmSim.url);
   for (let trial = 0; trial < trials; trial++) {
-    for (const path of ['A', 'B', 'D']) {
+    for (const path of paths) {
       const proxy = await start[path](warmSim.url);
       try {
         ttft[path][0].push(...(await wave(proxy.url)));
@@ -82,4 +107,5 @@ const fmt = (xs) => {
 };
 process.stdout.write(`time to first token, ms (p50 / p99), ${trials} trial(s) × ${concurrency} streams of ${tokens} tokens per wave, a fresh proxy each trial\n`);
 process.stdout.write('| path | wave 1 (cold) | wave 2 |\n| --- | ---: | ---: |\n');
-for (const path of ['A', 'B', 'D']) process.stdout.write(`| ${path} | ${fmt(ttft[path][0])} | ${fmt(ttft[path][1])} |\n`);
+const label = (path) => (path === 'B+' ? `B with node ${gatewayNodeArgs.join(' ')}` : path);
+for (const path of paths) process.stdout.write(`| ${label(path)} | ${fmt(ttft[path][0])} | ${fmt(ttft[path][1])} |\n`);

@@ -26,6 +26,8 @@ export interface GatewayLaunch {
   configDir: string;
   /** More variables, e.g. MIXTRAL_8X7B_MAX_CONCURRENT_REQUESTS. */
   env?: Record<string, string>;
+  /** Options for node itself, before the script (V8 flags NODE_OPTIONS does not take, e.g. --always-sparkplug). */
+  nodeArgs?: string[];
 }
 
 export interface LaunchedGateway {
@@ -41,7 +43,7 @@ export async function startGateway(launch: GatewayLaunch): Promise<LaunchedGatew
   const proc = new BenchProcess<{ url: string; metricsPort: string }>({
     name: `gateway (serve ${launch.model})`,
     command: process.execPath,
-    args: [cliEntry(), 'serve', launch.model, '--host', '127.0.0.1', '--config-dir', launch.configDir],
+    args: [...(launch.nodeArgs ?? []), cliEntry(), 'serve', launch.model, '--host', '127.0.0.1', '--config-dir', launch.configDir],
     cwd,
     env: cleanEnv({
       [`${p}_PORT`]: '0',
