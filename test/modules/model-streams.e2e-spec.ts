@@ -58,8 +58,13 @@ describe('ModelService.streamCompletion / streamChat (and generateCompletion / c
 
   it('yields vLLM\'s completion chunks in order, the last with finish_reason, and counts the tokens', async () => {
     const before = await gatewayMetric('citadel_llm_tokens_total', { type: 'completion' });
+    const completedBefore = await gatewayMetric('citadel_llm_streams_ended_total', { outcome: 'completed' });
+    const answeredBefore = await gatewayMetric('citadel_llm_requests_total', { endpoint: 'completions', status: '200' });
     const chunks = [];
     for await (const chunk of mixtral.streamCompletion({ prompt: 'Explain quantum computing', max_tokens: 12 })) chunks.push(chunk);
+    // A stream read to its end is complete (a 200), though the loop stops at [DONE] without pulling the relay's end.
+    expect((await gatewayMetric('citadel_llm_streams_ended_total', { outcome: 'completed' })) - completedBefore).toBe(1);
+    expect((await gatewayMetric('citadel_llm_requests_total', { endpoint: 'completions', status: '200' })) - answeredBefore).toBe(1);
     expect(chunks.length).toBeGreaterThan(1);
     expect(chunks.every((c) => c.object === 'text_completion' && c.model === 'mistralai/Mixtral-8x7B-Instruct-v0.1')).toBe(true);
     expect(chunks.at(-1)!.choices[0].finish_reason).toBe('length');

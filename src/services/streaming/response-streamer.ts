@@ -143,6 +143,9 @@ export class ResponseStreamer {
       yield failed('the model engine closed the stream before it was complete', 'upstream_error', 502);
     } finally {
       clearTimeout(idleTimer);
+      // A consumer that stops pulling once the final event was handed to it (the module API's
+      // streams stop at [DONE]) has the whole stream, unless its client left: complete.
+      if (outcome === 'client_aborted' && sawDone && !signal.aborted) outcome = 'completed';
       discardBody(upstream.body);
       observer?.end?.(outcome);
     }
