@@ -1,6 +1,6 @@
 import { analyzeFloors } from './floors-analysis';
 import { renderFloorsMarkdown } from './floors-markdown';
-import { chooseLoadGenerator } from './floors-run';
+import { chooseLoadGenerator } from './tools';
 import type { FloorsMeasurement, FloorsPathId, FloorsRaw } from './floors-types';
 import type { RequestLoadResult } from './load-jobs';
 

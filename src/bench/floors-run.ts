@@ -14,7 +14,7 @@ import type { FloorsRaw } from './floors-types';
 import { BENCH_DIR } from './prompts';
 import { stderrProgress } from './progress';
 import { round } from './stats';
-import { detectWrk, Tool } from './tools';
+import { chooseLoadGenerator } from './tools';
 
 export interface FloorsCliOptions {
   model: string;
@@ -29,15 +29,6 @@ export interface FloorsCliOptions {
   configDir?: string;
   json: boolean;
   quiet: boolean;
-}
-
-/** wrk unless told otherwise or missing (then the Node generator, with a note); throws when wrk was asked for by name and is absent. */
-export function chooseLoadGenerator(o: Pick<FloorsCliOptions, 'load' | 'wrk'>, find = detectWrk): { wrk?: Tool; notes: string[] } {
-  if (o.load === 'node') return { notes: ['--load node: the load comes from the Node load generator (its own process)'] };
-  const wrk = find(o.wrk ?? 'wrk');
-  if (wrk) return { wrk, notes: [] };
-  if (o.load === 'wrk' || o.wrk) throw new Error(`wrk not found (${o.wrk ?? 'wrk'}): install it (Debian: apt-get install wrk) or use --load node`);
-  return { notes: ['wrk is not installed: the load comes from the Node load generator (its own process)'] };
 }
 
 export interface FloorsOutputs {

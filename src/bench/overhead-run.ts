@@ -16,7 +16,7 @@ import { stderrProgress } from './progress';
 import { BENCH_DIR } from './prompts';
 import { writeJsonReport } from './report-writer';
 import { gapDistortion, percentile, round } from './stats';
-import { detectNginx, detectWrk, Tool } from './tools';
+import { chooseLoadGenerator, detectNginx, detectWrk, Tool } from './tools';
 
 export interface OverheadCliOptions {
   model: string;
@@ -49,15 +49,7 @@ export const DEFAULT_RESULTS_DIR = resolve(BENCH_DIR, 'results');
 
 /** Which tools to use, and the notes saying what was missing. Throws when one asked for by name is absent. */
 export function chooseTools(o: Pick<OverheadCliOptions, 'load' | 'wrk' | 'nginx'>, find = { wrk: detectWrk, nginx: detectNginx }): { wrk?: Tool; nginx?: Tool; notes: string[] } {
-  const notes: string[] = [];
-  let wrk: Tool | undefined;
-  if (o.load !== 'node') {
-    wrk = find.wrk(o.wrk ?? 'wrk');
-    if (!wrk && (o.load === 'wrk' || o.wrk)) throw new Error(`wrk not found (${o.wrk ?? 'wrk'}): install it (Debian: apt-get install wrk) or use --load node`);
-    if (!wrk) notes.push('wrk is not installed: the closed-loop load comes from the Node load generator (its own process)');
-  } else {
-    notes.push('--load node: the closed-loop load comes from the Node load generator (its own process)');
-  }
+  const { wrk, notes } = chooseLoadGenerator(o, find.wrk);
   let nginx: Tool | undefined;
   if (o.nginx === 'off') {
     notes.push('--nginx off: path C (nginx) skipped');

@@ -53,3 +53,16 @@ export function detectWrk(nameOrPath = 'wrk'): Tool | undefined {
   const path = findExecutable(nameOrPath);
   return path ? { path, version: versionOf(path, ['-v']) } : undefined;
 }
+
+/**
+ * The closed-loop load generator of a harness (overhead, floors): wrk when installed (or named),
+ * else the Node load generator, with a note saying so. `--load wrk` or a named wrk that is
+ * missing is an error.
+ */
+export function chooseLoadGenerator(o: { load: 'auto' | 'wrk' | 'node'; wrk?: string }, find = detectWrk): { wrk?: Tool; notes: string[] } {
+  if (o.load === 'node') return { notes: ['--load node: the closed-loop load comes from the Node load generator (its own process)'] };
+  const wrk = find(o.wrk ?? 'wrk');
+  if (wrk) return { wrk, notes: [] };
+  if (o.load === 'wrk' || o.wrk) throw new Error(`wrk not found (${o.wrk ?? 'wrk'}): install it (Debian: apt-get install wrk) or use --load node`);
+  return { notes: ['wrk is not installed: the closed-loop load comes from the Node load generator (its own process)'] };
+}
